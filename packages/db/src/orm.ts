@@ -1,0 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { entities } from './entities/index.ts';
+import { migrationsList } from './migrations/index.ts';
+
+/** Where `migration:create` writes new files (the runtime uses the explicit `migrationsList`). */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export interface CreateOrmOptions {
+  clientUrl: string;
+  debug?: boolean;
+  poolMax?: number;
+}
+
+export function ormConfig(opts: CreateOrmOptions): Options {
+  return {
+    clientUrl: opts.clientUrl,
+    // Explicit lists, no folder discovery: works the same under tsx, vitest and a bundled build.
+    entities: [...entities],
+    extensions: [Migrator],
+    debug: opts.debug ?? false,
+    ...(opts.poolMax === undefined ? {} : { pool: { max: opts.poolMax } }),
+    migrations: {
+      migrationsList: [...migrationsList],
+      path: MIGRATIONS_DIR,
+      pathTs: MIGRATIONS_DIR,
+      emit: 'ts',
+      // The default snapshot would be rewritten from the *test* database on every `up()`
+      // (a `.snapshot-calsync_test_xxx.json` per run); the migrations themselves are the source of truth.
+      snapshot: false,
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+    },
+  };
+}
+
+export async function createOrm(opts: CreateOrmOptions): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(opts));
+}
+
+// An arbitrary constant shared by every process that migrates this schema.
+const MIGRATION_LOCK_KEY = 727_115_001;
+
+/**
+ * Applies committed migrations. MikroORM 7's migrator has no lock of its own (two processes would both
+ * try to create `mikro_orm_migrations` and both run the initial migration), so a session advisory lock
+ * on a dedicated connection serialises migrators; the second one then finds nothing pending.
+ * The lock lives on its own connection so it is released even if the process dies mid-migration.
+ */
+export async function migrateUp(orm: MikroORM): Promise<void> {
+  const clientUrl = orm.config.get('clientUrl');
+  if (!clientUrl) {
+    throw new Error('migrateUp needs an ORM created with a clientUrl (use createOrm)');
+  }
+  const lock = new pg.Client({ connectionString: clientUrl });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await orm.migrator.up();
+  } finally {
+    // Ending the session releases the lock too; unlock first so the next waiter does not wait for TCP teardown.
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.end();
+  }
+}

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeBound } from '../src/sql.ts';
+import { withTestOrm, type TestOrm } from '../src/testing.ts';
+
+let db: TestOrm;
+beforeAll(async () => {
+  db = await withTestOrm();
+  await db.orm.em.fork().execute('create table bound_test (id int primary key, doc jsonb not null)');
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+describe('executeBound', () => {
+  it('binds values as parameters (quotes and placeholders in data are just data)', async () => {
+    const doc = JSON.stringify({ text: "it's a '?' and $1 -- not sql" });
+    const rows = await executeBound<{ id: number; doc: { text: string } }>(db.orm.em.fork(), 'insert into bound_test (id, doc) values (?, ?::jsonb) returning id, doc', [1, doc]);
+    expect(rows).toEqual([{ id: 1, doc: { text: "it's a '?' and $1 -- not sql" } }]);
+  });
+
+  it('runs inside the transaction of the EntityManager it is given', async () => {
+    await expect(
+      db.orm.em.fork().transactional(async (tx) => {
+        await executeBound(tx, 'insert into bound_test (id, doc) values (?, ?::jsonb)', [2, '{}']);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await executeBound(db.orm.em.fork(), 'select id from bound_test where id = ?', [2])).toEqual([]);
+  });
+
+  it('refuses a parameter count that does not match the placeholders', async () => {
+    await expect(executeBound(db.orm.em.fork(), 'select ?', [])).rejects.toThrow(/1 placeholders but 0 parameters/);
+  });
+});
