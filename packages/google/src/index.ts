@@ -1,0 +1,31 @@
+export {
+  CALENDAR_SCOPES,
+  type GatewayObserver,
+  type GoogleCallEvent,
+  type GoogleGatewayConfig,
+  type ServiceAccountCredentials,
+} from './config.ts';
+export { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.ts';
+export { DEFAULT_RETRY_POLICY, nextDelay, type RetryPolicy } from './retry.ts';
+export { classifyGoogleError, GoogleApiError, type GoogleErrorKind } from './errors.ts';
+export {
+  GoogleCalendarGateway,
+  type InsertEventOptions,
+  type ListEventsOptions,
+  type ListEventsPage,
+  type WatchChannel,
+} from './gateway.ts';
+export { googleEventIdFor } from './ids.ts';
+export {
+  fromGoogleEvent,
+  isCancelledStub,
+  storableText,
+  toGoogleEventBody,
+  type Attendee,
+  type CancelledEventStub,
+  type EventStatus,
+  type EventWrite,
+  type GoogleEvent,
+  type GoogleEventFields,
+  type ResponseStatus,
+} from './mapping.ts';

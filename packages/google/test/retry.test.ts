@@ -1,0 +1,153 @@
+import { generateServiceAccountKey, startEmulator } from '@calsync/google-calendar-emulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { GoogleCallEvent } from '../src/config.ts';
+import { GoogleApiError } from '../src/errors.ts';
+import { GoogleCalendarGateway } from '../src/gateway.ts';
+import { RateLimiter } from '../src/rate-limiter.ts';
+import { nextDelay, type RetryPolicy } from '../src/retry.ts';
+
+const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxTotalMs: 5_000 };
+
+describe('nextDelay', () => {
+  const retryable = new GoogleApiError('unavailable', 'down');
+  it('waits a random time up to the exponential ceiling (full jitter)', () => {
+    expect(nextDelay(retryable, 1, 0, policy, () => 0.999)).toBe(19);
+    expect(nextDelay(retryable, 2, 0, policy, () => 0.999)).toBe(39);
+    expect(nextDelay(retryable, 3, 0, policy, () => 0.999)).toBe(49);
+    expect(nextDelay(retryable, 1, 0, policy, () => 0)).toBe(0);
+  });
+  it('never waits less than Retry-After', () => {
+    const limited = new GoogleApiError('rate_limited', 'slow down', { retryAfterMs: 2_000 });
+    expect(nextDelay(limited, 1, 0, policy, () => 0.5)).toBe(2_000);
+  });
+  it('gives up: not retryable, out of attempts, or out of time', () => {
+    expect(nextDelay(new GoogleApiError('invalid', 'bad'), 1, 0, policy)).toBeNull();
+    expect(nextDelay(new GoogleApiError('precondition_failed', 'stale'), 1, 0, policy)).toBeNull();
+    expect(nextDelay(retryable, 4, 0, policy)).toBeNull();
+    expect(nextDelay(new GoogleApiError('rate_limited', 'x', { retryAfterMs: 10_000 }), 1, 0, policy)).toBeNull();
+  });
+});
+
+describe('RateLimiter', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  it('lets a burst through, then holds to the per-minute rate', async () => {
+    vi.useFakeTimers();
+    const limiter = new RateLimiter({ requestsPerMinute: 600, burst: 5, maxConcurrent: 100 });
+    const done: number[] = [];
+    const t0 = Date.now();
+    const calls = Array.from({ length: 8 }, () => limiter.run(async () => done.push(Date.now() - t0)));
+    await vi.advanceTimersByTimeAsync(1000);
+    await Promise.all(calls);
+    // 5 at once, then one per 100 ms (600/min).
+    expect(done).toEqual([0, 0, 0, 0, 0, 100, 200, 300]);
+    vi.useRealTimers();
+  });
+  it('bounds the calls in flight', async () => {
+    vi.useRealTimers();
+    const limiter = new RateLimiter({ requestsPerMinute: 60_000, burst: 100, maxConcurrent: 2 });
+    let running = 0;
+    let max = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        limiter.run(async () => {
+          max = Math.max(max, ++running);
+          await new Promise((r) => setTimeout(r, 5));
+          running--;
+        }),
+      ),
+    );
+    expect(max).toBe(2);
+  });
+});
+
+describe('the gateway against a misbehaving Google (emulator faults, real client library)', () => {
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let gateway: GoogleCalendarGateway;
+  const events: GoogleCallEvent[] = [];
+  const body = { summary: 'x', start: { dateTime: '2031-01-01T10:00:00Z' }, end: { dateTime: '2031-01-01T11:00:00Z' } };
+
+  beforeAll(async () => {
+    vi.useRealTimers();
+    emulator = await startEmulator();
+    const key = await generateServiceAccountKey();
+    emulator.registerServiceAccount(key, { domainWideDelegation: true });
+    gateway = new GoogleCalendarGateway({
+      credentials: key,
+      impersonateUser: 'rep@acme.test',
+      apiBaseUrl: emulator.url,
+      timeoutMs: 300,
+      retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxTotalMs: 5_000 },
+      observer: { onCall: (e) => events.push(e) },
+    });
+    await gateway.checkAccess();
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  beforeEach(() => {
+    vi.useRealTimers();
+    events.length = 0;
+    emulator.control.clearFaults();
+  });
+
+  it('retries 503s and 429s until Google answers', async () => {
+    emulator.control.injectFaults([
+      { method: 'events.insert', status: 503, times: 1 },
+      { method: 'events.insert', status: 429, times: 1 },
+    ]);
+    const created = await gateway.insertEvent('primary', body, { id: 'rtest00001', createMeetLink: false });
+    expect(created.id).toBe('rtest00001');
+    expect(events.filter((e) => e.operation === 'events.insert').map((e) => e.outcome)).toEqual(['unavailable', 'rate_limited', 'success']);
+    // Exactly one event despite three inserts: the id is ours.
+    expect(emulator.control.listEvents('rep@acme.test').filter((e) => e.id === 'rtest00001')).toHaveLength(1);
+  });
+
+  it("honours Google's Retry-After and retries 403 rate limits", async () => {
+    emulator.control.injectFaults([{ method: 'events.get', status: 403, reason: 'userRateLimitExceeded', retryAfterSeconds: 1, times: 1 }]);
+    await gateway.getEvent('primary', 'rtest00001');
+    const first = events.find((e) => e.operation === 'events.get');
+    expect(first).toMatchObject({ outcome: 'rate_limited', status: 403 });
+    expect(first?.retryInMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('does not retry other 4xx', async () => {
+    emulator.control.injectFaults([{ method: 'events.get', status: 400, reason: 'invalid', times: 'always' }]);
+    await expect(gateway.getEvent('primary', 'rtest00001')).rejects.toMatchObject({ kind: 'invalid', status: 400 });
+    expect(events.filter((e) => e.operation === 'events.get')).toHaveLength(1);
+  });
+
+  it('gives up after the bounded attempts with a retryable, classified error', async () => {
+    emulator.control.injectFaults([{ method: 'events.list', status: 503, times: 'always' }]);
+    await expect(gateway.listEvents('primary', {})).rejects.toMatchObject({ kind: 'unavailable', retryable: true });
+    expect(events.filter((e) => e.operation === 'events.list')).toHaveLength(4);
+  });
+
+  it('retries answers slower than the timeout and dropped connections', async () => {
+    emulator.control.injectFaults([
+      { method: 'events.get', delayMs: 1_000, times: 1 },
+      { method: 'events.get', dropConnection: true, times: 1 },
+    ]);
+    await gateway.getEvent('primary', 'rtest00001');
+    expect(events.filter((e) => e.operation === 'events.get').map((e) => e.outcome)).toEqual(['unavailable', 'unavailable', 'success']);
+  });
+
+  it('retries a token endpoint outage itself (the library does not retry behind our back)', async () => {
+    const key = await generateServiceAccountKey();
+    emulator.registerServiceAccount(key, { domainWideDelegation: true });
+    const seen: GoogleCallEvent[] = [];
+    const fresh = new GoogleCalendarGateway({
+      credentials: key,
+      impersonateUser: 'rep@acme.test',
+      apiBaseUrl: emulator.url,
+      retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxTotalMs: 5_000 },
+      observer: { onCall: (e) => seen.push(e) },
+    });
+    emulator.control.resetStats();
+    emulator.control.injectFaults([{ method: 'token', status: 503, times: 2 }]);
+    await fresh.getEvent('primary', 'rtest00001');
+    expect(seen.map((e) => e.outcome)).toEqual(['unavailable', 'unavailable', 'success']);
+    expect(emulator.control.stats().token).toBe(3);
+  });
+});
