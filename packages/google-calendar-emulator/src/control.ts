@@ -1,0 +1,251 @@
+/** The test/benchmark back door: state inspection, "a person did it in Google's UI", fault switches. */
+import express, { type Router } from 'express';
+import { invalidField } from './errors.ts';
+import { isObject, renderEvent, type EventResource, type JsonObject } from './event.ts';
+import { parseRules, type FaultRule, type Faults } from './faults.ts';
+import type { Gate } from './gate.ts';
+import type { Lister } from './list.ts';
+import type { FlushOrder, NotificationStats, NotificationSwitches, Push } from './push.ts';
+import type { ApiStats, ConcurrencyStat, Stats } from './stats.ts';
+import type { Actor, Store } from './store.ts';
+
+/** A partial Google event resource, as a client would send it. */
+export type EventInput = Partial<EventResource>;
+
+export interface SeedResult {
+  inserted: number;
+  ids: string[];
+}
+
+export interface EmulatorControl {
+  /**
+   * Drops events, calendars, channels, sync and page tokens, stats, switches and fault rules, and
+   * puts latency back to the `latencyMs` option. Calls waiting on a delay are dropped unanswered.
+   * Service accounts and access tokens stay: a client library caches its token for an hour and
+   * would not recover.
+   */
+  reset(): void;
+  /** Raw state, cancelled events included, as full resources (viewed by the calendar owner). */
+  listEvents(calendarId: string): EventResource[];
+  createEvent(calendarId: string, event: EventInput): EventResource;
+  editEvent(calendarId: string, eventId: string, patch: EventInput): EventResource;
+  deleteEvent(calendarId: string, eventId: string): void;
+  /** Bulk insert without notifications: a count generates 30-minute events every 15 minutes from now. */
+  seedEvents(calendarId: string, events: number | EventInput[]): SeedResult;
+  stats(): ApiStats;
+  resetStats(): void;
+  expireSyncTokens(calendarId: string): void;
+  /** Merges switches into the calendar's (or, without calendarId, the global) settings. */
+  configureNotifications(switches: NotificationSwitches, calendarId?: string): void;
+  /** Releases held (paused) notifications; returns how many were released. */
+  flushNotifications(opts?: { calendarId?: string; order?: FlushOrder }): number;
+  notificationStats(): NotificationStats;
+  /** Resolves when no notification is waiting for a timer or an HTTP answer. */
+  notificationsIdle(): Promise<void>;
+  shareCalendar(calendarId: string, principalEmail: string): void;
+  /** Appends fault rules; a call gets the first matching rule that has calls left. */
+  injectFaults(rules: FaultRule[]): void;
+  clearFaults(): void;
+  /**
+   * Per `${method} ${calendarId}` (`primary` resolved to its owner; the bare method for `token` and
+   * `channels.stop`): calls in flight now and the most at once since the last reset/resetStats.
+   */
+  concurrency(): Record<string, ConcurrencyStat>;
+  /** Changes the latency added to every call (the `latencyMs` option) until the next reset. */
+  setLatency(ms: number): void;
+}
+
+export interface ControlDeps {
+  store: Store;
+  lister: Lister;
+  push: Push;
+  stats: Stats;
+  faults: Faults;
+  gate: Gate;
+  /** The `latencyMs` option, restored by reset. */
+  latencyMs: number;
+  now: () => number;
+}
+
+const SEED_SPACING_MS = 15 * 60 * 1000;
+const SEED_DURATION_MS = 30 * 60 * 1000;
+
+export function createControl(deps: ControlDeps): EmulatorControl {
+  const { store, lister, push, stats, faults, gate } = deps;
+  const owner = (calendarId: string): Actor => ({ principal: calendarId.toLowerCase(), serviceAccount: false });
+  // A person in the UI always has Meet available, like conferenceDataVersion=1.
+  const ui = { conferenceDataVersion: 1 };
+  return {
+    reset() {
+      store.reset();
+      lister.reset();
+      push.reset();
+      stats.reset();
+      faults.clear();
+      gate.cancelDelays();
+      gate.latencyMs = deps.latencyMs;
+    },
+    listEvents(calendarId) {
+      const cal = store.calendar(calendarId);
+      return [...cal.events.values()].map((ev) => renderEvent(ev, cal.id));
+    },
+    createEvent(calendarId, event) {
+      return renderEvent(store.insert(calendarId, event, owner(calendarId), ui), calendarId.toLowerCase());
+    },
+    editEvent(calendarId, eventId, patch) {
+      return renderEvent(store.patch(calendarId, eventId, patch, owner(calendarId), ui), calendarId.toLowerCase());
+    },
+    deleteEvent(calendarId, eventId) {
+      store.remove(calendarId, eventId, {});
+    },
+    seedEvents(calendarId, events) {
+      const inputs = typeof events === 'number' ? generated(events, deps.now()) : events;
+      const ids = store.seed(calendarId, inputs);
+      return { inserted: ids.length, ids };
+    },
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    expireSyncTokens(calendarId) {
+      store.calendar(calendarId).tokenGeneration += 1;
+    },
+    configureNotifications: (switches, calendarId) => push.configure(switches, calendarId),
+    flushNotifications: (opts) => push.flush(opts),
+    notificationStats: () => push.stats(),
+    notificationsIdle: () => push.idle(),
+    shareCalendar(calendarId, principalEmail) {
+      store.calendar(calendarId).sharedWith.add(principalEmail.toLowerCase());
+    },
+    injectFaults: (rules) => faults.add(rules),
+    clearFaults: () => faults.clear(),
+    concurrency: () => stats.concurrency(),
+    setLatency(ms) {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw invalidField('latencyMs must be a non-negative number.');
+      gate.latencyMs = ms;
+    },
+  };
+}
+
+function generated(n: number, nowMs: number): JsonObject[] {
+  if (!Number.isInteger(n) || n < 0) throw invalidField('Seed count must be a non-negative integer.');
+  const base = nowMs - (nowMs % 3600000);
+  const out: JsonObject[] = new Array<JsonObject>(n);
+  for (let i = 0; i < n; i++) {
+    const start = base + i * SEED_SPACING_MS;
+    out[i] = {
+      summary: `Seeded event ${i}`,
+      start: { dateTime: new Date(start).toISOString() },
+      end: { dateTime: new Date(start + SEED_DURATION_MS).toISOString() },
+    };
+  }
+  return out;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function parseSwitches(b: JsonObject): NotificationSwitches {
+  const out: NotificationSwitches = {};
+  const count = (key: 'dropNext' | 'delayMs'): void => {
+    const v = b[key];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw invalidField(`${key} must be a non-negative integer.`);
+    out[key] = v;
+  };
+  const flag = (key: 'duplicate' | 'paused'): void => {
+    const v = b[key];
+    if (v === undefined) return;
+    if (typeof v !== 'boolean') throw invalidField(`${key} must be a boolean.`);
+    out[key] = v;
+  };
+  count('dropNext');
+  count('delayMs');
+  flag('duplicate');
+  flag('paused');
+  return out;
+}
+
+/** The same operations over HTTP under /__emulator, for processes that do not share memory with us. */
+export function controlRouter(control: EmulatorControl, register: (body: JsonObject) => void): Router {
+  const r = express.Router();
+  const body = (raw: unknown): JsonObject => (isObject(raw) ? raw : {});
+  const cal = (raw: string | string[] | undefined): string => (typeof raw === 'string' ? raw : '');
+
+  r.post('/reset', (_req, res) => {
+    control.reset();
+    res.status(204).end();
+  });
+  r.get('/calendars/:calendarId/events', (req, res) => {
+    res.json({ items: control.listEvents(cal(req.params.calendarId)) });
+  });
+  r.post('/calendars/:calendarId/events', (req, res) => {
+    res.json(control.createEvent(cal(req.params.calendarId), body(req.body)));
+  });
+  r.patch('/calendars/:calendarId/events/:eventId', (req, res) => {
+    res.json(control.editEvent(cal(req.params.calendarId), cal(req.params.eventId), body(req.body)));
+  });
+  r.delete('/calendars/:calendarId/events/:eventId', (req, res) => {
+    control.deleteEvent(cal(req.params.calendarId), cal(req.params.eventId));
+    res.status(204).end();
+  });
+  r.post('/calendars/:calendarId/seed', (req, res) => {
+    const b = body(req.body);
+    const events = Array.isArray(b.events) ? b.events.filter(isObject) : typeof b.count === 'number' ? b.count : 0;
+    res.json(control.seedEvents(cal(req.params.calendarId), events));
+  });
+  r.post('/calendars/:calendarId/expire-sync-tokens', (req, res) => {
+    control.expireSyncTokens(cal(req.params.calendarId));
+    res.status(204).end();
+  });
+  r.post('/calendars/:calendarId/share', (req, res) => {
+    const email = str(body(req.body).email);
+    if (email === undefined) throw invalidField('email is required.');
+    control.shareCalendar(cal(req.params.calendarId), email);
+    res.status(204).end();
+  });
+  r.get('/stats', (_req, res) => {
+    res.json(control.stats());
+  });
+  r.post('/stats/reset', (_req, res) => {
+    control.resetStats();
+    res.status(204).end();
+  });
+  r.post('/notifications', (req, res) => {
+    const b = body(req.body);
+    control.configureNotifications(parseSwitches(b), str(b.calendarId));
+    res.status(204).end();
+  });
+  r.post('/notifications/flush', (req, res) => {
+    const b = body(req.body);
+    const opts: { calendarId?: string; order?: FlushOrder } = {};
+    const calendarId = str(b.calendarId);
+    if (calendarId !== undefined) opts.calendarId = calendarId;
+    if (b.order === 'fifo' || b.order === 'reverse' || b.order === 'shuffle') opts.order = b.order;
+    res.json({ released: control.flushNotifications(opts) });
+  });
+  r.get('/notifications/stats', (_req, res) => {
+    res.json(control.notificationStats());
+  });
+  r.post('/notifications/idle', async (_req, res) => {
+    await control.notificationsIdle();
+    res.status(204).end();
+  });
+  r.post('/faults', (req, res) => {
+    control.injectFaults(parseRules(body(req.body).rules));
+    res.status(204).end();
+  });
+  r.delete('/faults', (_req, res) => {
+    control.clearFaults();
+    res.status(204).end();
+  });
+  r.get('/concurrency', (_req, res) => {
+    res.json(control.concurrency());
+  });
+  r.post('/latency', (req, res) => {
+    control.setLatency(body(req.body).ms as number);
+    res.status(204).end();
+  });
+  r.post('/service-accounts', (req, res) => {
+    register(body(req.body));
+    res.status(204).end();
+  });
+  return r;
+}

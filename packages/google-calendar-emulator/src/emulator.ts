@@ -1,0 +1,127 @@
+/** Wires the pieces into one Express app; createEmulator for in-process use, startEmulator to listen. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { Auth } from './auth.ts';
+import { controlRouter, createControl, type EmulatorControl } from './control.ts';
+import { errorHandler, invalidField, notFoundRoute } from './errors.ts';
+import type { JsonObject } from './event.ts';
+import { Faults } from './faults.ts';
+import { Gate } from './gate.ts';
+import type { ServiceAccountKey, ServiceAccountPublicKey } from './keys.ts';
+import { Lister } from './list.ts';
+import { Push, type PushRetryOptions } from './push.ts';
+import { apiRouter } from './routes/events.ts';
+import { Stats } from './stats.ts';
+import { Store } from './store.ts';
+
+export interface EmulatorOptions {
+  /** 0 (default): Meet conferences are ready at once; > 0: first `pending`, the link arrives later as a real change. */
+  meetPendingMs?: number;
+  /** Injectable clock (ms since epoch) for created/updated, expirations and access-token expiry. */
+  now?: () => number;
+  /** Access-token lifetime; default 3600. Below 300 the Google library would refresh before every call. */
+  tokenTtlSeconds?: number;
+  /** Sync tokens older than this answer 410 fullSyncRequired. */
+  syncTokenTtlMs?: number;
+  /** Backoff of push deliveries the receiver did not acknowledge. */
+  pushRetry?: PushRetryOptions;
+  /** Every API and token call answers this much later (default 0), so overlapping calls show in control.concurrency(). */
+  latencyMs?: number;
+}
+
+export interface Emulator {
+  app: Express;
+  registerServiceAccount(key: ServiceAccountPublicKey | ServiceAccountKey, opts?: { domainWideDelegation?: boolean }): void;
+  control: EmulatorControl;
+  /** Cancels pending Meet completions and push deliveries (no timers stay alive). */
+  close(): Promise<void>;
+}
+
+export interface RunningEmulator extends Emulator {
+  url: string;
+  /** Also stops the HTTP server. */
+  close(): Promise<void>;
+}
+
+export function createEmulator(opts: EmulatorOptions = {}): Emulator {
+  const now = opts.now ?? Date.now;
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+  const stats = new Stats();
+  const faults = new Faults();
+  const latencyMs = opts.latencyMs ?? 0;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError('latencyMs must be a non-negative number.');
+  const gate = new Gate(stats, faults, latencyMs);
+  const auth = new Auth({ now, tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600, gate });
+  const push = new Push({ now, retry: opts.pushRetry });
+  const store = new Store({
+    now,
+    meetPendingMs: opts.meetPendingMs ?? 0,
+    onChange: (calendarId) => push.changed(calendarId),
+    schedule: (fn, ms) => {
+      if (closed) return;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    },
+  });
+  const lister = new Lister({ now, syncTokenTtlMs: opts.syncTokenTtlMs });
+  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now });
+
+  const registerServiceAccount: Emulator['registerServiceAccount'] = (key, o) => auth.register(key, o);
+  const registerOverHttp = (body: JsonObject): void => {
+    const { client_email, private_key_id, publicKeyPem, private_key, domainWideDelegation } = body;
+    if (typeof client_email !== 'string' || typeof private_key_id !== 'string') throw invalidField('client_email and private_key_id are required.');
+    const dwd = { domainWideDelegation: domainWideDelegation === true };
+    if (typeof publicKeyPem === 'string') registerServiceAccount({ client_email, private_key_id, publicKeyPem }, dwd);
+    else if (typeof private_key === 'string') {
+      registerServiceAccount({ type: 'service_account', client_email, private_key_id, private_key, project_id: '', client_id: '', token_uri: '' }, dwd);
+    } else throw invalidField('publicKeyPem or private_key is required.');
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  // Express's automatic weak ETags would answer 304s Google never sends for these resources.
+  app.set('etag', false);
+  app.use(auth.tokenRouter());
+  app.use('/__emulator', express.json({ limit: '200mb' }), controlRouter(control, registerOverHttp));
+  app.use(express.json({ limit: '10mb' }), apiRouter({ auth, store, lister, push, gate }));
+  app.use(notFoundRoute);
+  app.use(errorHandler);
+
+  return {
+    app,
+    registerServiceAccount,
+    control,
+    async close() {
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      push.dispose();
+      gate.dispose();
+    },
+  };
+}
+
+export async function startEmulator(opts: EmulatorOptions & { port?: number; host?: string } = {}): Promise<RunningEmulator> {
+  const emulator = createEmulator(opts);
+  const host = opts.host ?? '127.0.0.1';
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = emulator.app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    ...emulator,
+    url: `http://${urlHost}:${port}`,
+    async close() {
+      await emulator.close();
+      // Keep-alive sockets from the client library would otherwise hold server.close() open.
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
