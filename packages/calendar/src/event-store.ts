@@ -1,0 +1,174 @@
+import { executeBound, type EntityManager } from '@calsync/db';
+import type { CancelledEventStub, GoogleEventFields } from '@calsync/google';
+import { toEventDTO, type EventDTO } from './dto.ts';
+
+/**
+ * The one place that writes Google's view of an event into calendar_events. Used by our own
+ * writes (create/update/cancel answer with the event) and, later, by sync.
+ *
+ * Guarded: a row is only overwritten by data at least as new (Google `updated`) and with a
+ * different etag, so a late or duplicated echo never rolls back a newer row and an unchanged
+ * event costs no write. Returns the Google ids of rows actually inserted or changed.
+ */
+export async function upsertGoogleEvents(em: EntityManager, calendarId: string, events: readonly GoogleEventFields[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  // ON CONFLICT cannot touch one row twice in a statement: keep the newest copy of each id.
+  const byId = new Map<string, GoogleEventFields>();
+  for (const e of events) {
+    const seen = byId.get(e.googleEventId);
+    if (!seen || (e.googleUpdatedAt?.getTime() ?? 0) >= (seen.googleUpdatedAt?.getTime() ?? 0)) byId.set(e.googleEventId, e);
+  }
+  const payload = JSON.stringify(
+    [...byId.values()].map((e) => ({
+      google_event_id: e.googleEventId,
+      summary: e.summary,
+      description: e.description,
+      location: e.location,
+      start_time: e.startTime.toISOString(),
+      end_time: e.endTime.toISOString(),
+      time_zone: e.timeZone,
+      all_day: e.allDay,
+      meet_link: e.meetLink,
+      html_link: e.htmlLink,
+      status: e.status,
+      organizer_email: e.organizerEmail,
+      attendees: e.attendees,
+      etag: e.etag,
+      google_updated_at: e.googleUpdatedAt?.toISOString() ?? null,
+    })),
+  );
+  const rows = await executeBound<{ google_event_id: string }>(
+    em,
+    `insert into calendar_events (id, calendar_id, google_event_id, summary, description, location, start_time, end_time,
+       time_zone, all_day, meet_link, html_link, status, organizer_email, attendees, etag, google_updated_at, created_at, updated_at)
+     select gen_random_uuid(), ?, r.google_event_id, r.summary, r.description, r.location, r.start_time, r.end_time,
+       r.time_zone, r.all_day, r.meet_link, r.html_link, r.status, r.organizer_email, r.attendees, r.etag, r.google_updated_at, now(), now()
+     from jsonb_to_recordset(?::jsonb) as r(google_event_id text, summary text, description text, location text,
+       start_time timestamptz, end_time timestamptz, time_zone text, all_day boolean, meet_link text, html_link text,
+       status text, organizer_email text, attendees jsonb, etag text, google_updated_at timestamptz)
+     on conflict (calendar_id, google_event_id) do update set
+       summary = excluded.summary, description = excluded.description, location = excluded.location,
+       start_time = excluded.start_time, end_time = excluded.end_time, time_zone = excluded.time_zone,
+       all_day = excluded.all_day, meet_link = excluded.meet_link, html_link = excluded.html_link,
+       status = excluded.status, organizer_email = excluded.organizer_email, attendees = excluded.attendees,
+       etag = excluded.etag, google_updated_at = excluded.google_updated_at, updated_at = now()
+     where calendar_events.etag is distinct from excluded.etag
+       and (calendar_events.google_updated_at is null or excluded.google_updated_at is null
+            or excluded.google_updated_at >= calendar_events.google_updated_at)
+     returning google_event_id`,
+    [calendarId, payload],
+  );
+  return rows.map((r) => r.google_event_id);
+}
+
+/** Marks events cancelled (Google deletions). Unknown ids need no row. Returns the ids changed. */
+export async function cancelGoogleEvents(em: EntityManager, calendarId: string, stubs: readonly CancelledEventStub[]): Promise<string[]> {
+  if (stubs.length === 0) return [];
+  const rows = await executeBound<{ google_event_id: string }>(
+    em,
+    `update calendar_events e set status = 'cancelled', etag = coalesce(r.etag, e.etag), updated_at = now()
+     from jsonb_to_recordset(?::jsonb) as r(google_event_id text, etag text)
+     where e.calendar_id = ? and e.google_event_id = r.google_event_id and e.status <> 'cancelled'
+     returning e.google_event_id`,
+    [JSON.stringify(stubs.map((s) => ({ google_event_id: s.googleEventId, etag: s.etag }))), calendarId],
+  );
+  return rows.map((r) => r.google_event_id);
+}
+
+export async function findEvent(em: EntityManager, calendarId: string, id: string): Promise<EventDTO | null> {
+  const rows = await em.execute<Array<Record<string, unknown>>>('select * from calendar_events where id = ? and calendar_id = ?', [id, calendarId]);
+  return rows[0] ? toEventDTO(rows[0]) : null;
+}
+
+export async function findEventByGoogleId(em: EntityManager, calendarId: string, googleEventId: string): Promise<EventDTO | null> {
+  const rows = await em.execute<Array<Record<string, unknown>>>('select * from calendar_events where calendar_id = ? and google_event_id = ?', [
+    calendarId,
+    googleEventId,
+  ]);
+  return rows[0] ? toEventDTO(rows[0]) : null;
+}
+
+export interface WindowQuery {
+  calendarId: string;
+  timeMin: Date;
+  timeMax: Date;
+  limit: number;
+  /** Keyset position: the (startTime, id) of the last row of the previous page. */
+  after?: { startTime: Date; id: string } | undefined;
+}
+
+/**
+ * Events overlapping a window, by length. An event of at most `maxLength` that overlaps the
+ * window started less than `maxLength` before it, so each tier's index scan has a lower bound
+ * too. The last tier (longer than 31 days: rare) is scanned from the start of its small index.
+ */
+const LENGTH_TIERS = [
+  { filter: `end_time - start_time <= interval '1 day'`, lowerBound: `interval '1 day'` },
+  { filter: `end_time - start_time > interval '1 day' and end_time - start_time <= interval '31 days'`, lowerBound: `interval '31 days'` },
+  { filter: `end_time - start_time > interval '31 days'`, lowerBound: null },
+] as const;
+
+/**
+ * Events overlapping [timeMin, timeMax) (end > timeMin and start < timeMax), not cancelled,
+ * ordered by (start, id), one keyset page. Fetches one extra row to know whether another page
+ * exists.
+ *
+ * "start < timeMax and end > timeMin" alone bounds an index on start only from above: a window
+ * late in a long calendar would scan every earlier event. So each length tier (see LENGTH_TIERS)
+ * is an index range scan bounded on both sides, and PostgreSQL merges the already ordered
+ * streams (Merge Append), stopping after `limit` rows: no scan of the past, no sort.
+ */
+export async function listWindow(em: EntityManager, q: WindowQuery): Promise<{ rows: EventDTO[]; hasMore: boolean }> {
+  const { sql, params } = listWindowQuery({ ...q, limit: q.limit + 1 });
+  const rows = (await em.execute<Array<Record<string, unknown>>>(sql, params)).map(toEventDTO);
+  const hasMore = rows.length > q.limit;
+  return { rows: hasMore ? rows.slice(0, q.limit) : rows, hasMore };
+}
+
+/** The list query itself (`?` placeholders), for listWindow and for EXPLAIN and benchmarks. */
+export function listWindowQuery(q: WindowQuery): { sql: string; params: unknown[] } {
+  const keyset = q.after ? 'and (start_time, id) > (?::timestamptz, ?::uuid)' : '';
+  const keysetParams = q.after ? [q.after.startTime, q.after.id] : [];
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const tier of LENGTH_TIERS) {
+    const lower = tier.lowerBound ? `and start_time >= ?::timestamptz - ${tier.lowerBound}` : '';
+    parts.push(`(select * from calendar_events
+      where calendar_id = ? and status <> 'cancelled' and ${tier.filter}
+        ${lower} and start_time < ? and end_time > ? ${keyset}
+      order by start_time, id limit ?)`);
+    params.push(q.calendarId, ...(tier.lowerBound ? [q.timeMin] : []), q.timeMax, q.timeMin, ...keysetParams, q.limit);
+  }
+  return { sql: `select * from (${parts.join(' union all ')}) page order by start_time, id limit ?`, params: [...params, q.limit] };
+}
+
+/**
+ * After a full listing: every live local event of the calendar that Google no longer has is
+ * cancelled (no ghosts). Rows written since the listing began (e.g. a create through our API
+ * meanwhile) are left alone: the listing could not have seen them.
+ */
+export async function cancelEventsAbsentFrom(em: EntityManager, calendarId: string, presentIds: ReadonlySet<string>, listingStartedAt: Date): Promise<string[]> {
+  const rows = await executeBound<{ google_event_id: string }>(
+    em,
+    `update calendar_events set status = 'cancelled', updated_at = now()
+     where calendar_id = ? and status <> 'cancelled' and updated_at < ?
+       and google_event_id not in (select jsonb_array_elements_text(?::jsonb))
+     returning google_event_id`,
+    [calendarId, listingStartedAt, JSON.stringify([...presentIds])],
+  );
+  return rows.map((r) => r.google_event_id);
+}
+
+/**
+ * Retention: drops cancelled events once they have been cancelled for a while, and events that
+ * ended before the retention horizon. Never a live event a current list window could show.
+ */
+export async function deleteExpiredEvents(em: EntityManager, opts: { cancelledBefore: Date; endedBefore: Date }): Promise<{ cancelled: number; ended: number }> {
+  const count = async (sql: string, param: Date): Promise<number> => {
+    const rows = await em.execute<Array<{ n: string }>>(`with d as (${sql} returning 1) select count(*) as n from d`, [param]);
+    return Number(rows[0]?.n ?? 0);
+  };
+  const cancelled = await count(`delete from calendar_events where status = 'cancelled' and updated_at < ?`, opts.cancelledBefore);
+  const ended = await count(`delete from calendar_events where end_time < ?`, opts.endedBefore);
+  return { cancelled, ended };
+}

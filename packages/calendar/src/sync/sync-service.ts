@@ -1,0 +1,211 @@
+import { LockTimeoutError, type AdvisoryLocks, type EntityManager } from '@calsync/db';
+import { fromGoogleEvent, GoogleApiError, isCancelledStub, type CancelledEventStub, type GoogleCalendarGateway, type GoogleEventFields } from '@calsync/google';
+import { BusyError } from '../errors.ts';
+import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents } from '../event-store.ts';
+import type { ChangePublisher } from '../changes.ts';
+import { silentLogger, type Logger } from '../logger.ts';
+import { markSyncStarted, saveSyncToken } from './sync-state-store.ts';
+
+export interface SyncResult {
+  /** Events inserted or changed locally. */
+  changed: number;
+  /** Events newly marked cancelled locally. */
+  deleted: number;
+  /** True when the whole calendar was listed (no token yet, asked for, or the token expired). */
+  fullSync: boolean;
+  /** List calls made. */
+  pages: number;
+}
+
+export type SyncKind = 'full' | 'incremental';
+
+/** Why a sync listed the whole calendar: asked for, no cursor yet, or Google expired the cursor (410). */
+export type FullSyncReason = 'requested' | 'no_token' | 'token_expired';
+
+export interface SyncEvent {
+  calendarId: string;
+  result: SyncResult;
+  /** Set when the sync was a full listing. */
+  fullSyncReason: FullSyncReason | undefined;
+  durationMs: number;
+}
+
+export interface SyncErrorEvent {
+  calendarId: string;
+  /** The kind of listing under way when it failed. */
+  kind: SyncKind;
+  error: unknown;
+  durationMs: number;
+}
+
+/** Told about every sync that ran (metrics); a sync that found the calendar busy did not run. */
+export interface SyncObserver {
+  onSync?(event: SyncEvent): void;
+  onSyncError?(event: SyncErrorEvent): void;
+}
+
+export interface SyncServiceDeps {
+  em: EntityManager;
+  google: GoogleCalendarGateway;
+  locks: AdvisoryLocks;
+  logger?: Logger;
+  /** Google's maximum page size; fewer calls for big calendars. */
+  pageSize?: number;
+  /** How long an explicit sync waits for a running one to finish. */
+  lockWaitMs?: number;
+  observer?: SyncObserver;
+  /** Told when a sync changed the local copy, so open pages refresh. */
+  changes?: ChangePublisher;
+}
+
+/**
+ * Brings a calendar's rows in line with Google: incremental with the stored sync token, or a full
+ * listing when there is none or Google says it expired (410). Pages are committed one by one and
+ * the new token is saved last, so a crash at any point re-syncs from the old token and the
+ * idempotent upserts make the repeat harmless. One sync per calendar at a time across all
+ * processes (advisory lock).
+ */
+export class SyncService {
+  private readonly logger: Logger;
+
+  constructor(private readonly deps: SyncServiceDeps) {
+    this.logger = deps.logger ?? silentLogger;
+  }
+
+  /** Syncs now, waiting for a sync already running elsewhere to finish first. */
+  async sync(calendarId: string, opts: { full?: boolean } = {}): Promise<SyncResult> {
+    try {
+      return await this.deps.locks.run(lockName(calendarId), () => this.runLocked(calendarId, opts.full ?? false), {
+        timeoutMs: this.deps.lockWaitMs ?? 60_000,
+      });
+    } catch (err) {
+      if (err instanceof LockTimeoutError) throw new BusyError('Another sync of this calendar is still running; try again shortly.', { cause: err });
+      throw err;
+    }
+  }
+
+  /**
+   * For notifications: syncs unless a sync of this calendar is running right now (in this or
+   * another process); then `ran` is false and the caller must try again after it, because the
+   * running sync may have listed before the change it was told about.
+   */
+  async syncIfIdle(calendarId: string): Promise<{ ran: false } | { ran: true; result: SyncResult }> {
+    const outcome = await this.deps.locks.tryRun(lockName(calendarId), () => this.runLocked(calendarId, false));
+    return outcome.acquired ? { ran: true, result: outcome.value } : { ran: false };
+  }
+
+  private async runLocked(calendarId: string, full: boolean): Promise<SyncResult> {
+    const em = this.deps.em.fork();
+    const { startedAt, syncToken } = await markSyncStarted(em, calendarId);
+    const t0 = performance.now();
+    let kind: SyncKind = syncToken && !full ? 'incremental' : 'full';
+    let fullSyncReason: FullSyncReason | undefined = kind === 'full' ? (full ? 'requested' : 'no_token') : undefined;
+    let result: SyncResult & { nextSyncToken: string };
+    try {
+      if (syncToken && !full) {
+        try {
+          result = await this.incremental(calendarId, syncToken);
+        } catch (err) {
+          if (!(err instanceof GoogleApiError && err.kind === 'sync_token_expired')) throw err;
+          this.logger.warn({ calendarId }, 'sync token expired (410): listing the whole calendar');
+          kind = 'full';
+          fullSyncReason = 'token_expired';
+          result = await this.full(calendarId, startedAt);
+        }
+      } else {
+        result = await this.full(calendarId, startedAt);
+      }
+      await saveSyncToken(em, calendarId, result.nextSyncToken, result.fullSync);
+    } catch (error) {
+      this.notify((o) => o.onSyncError?.({ calendarId, kind, error, durationMs: performance.now() - t0 }));
+      throw error;
+    }
+    const { nextSyncToken: _token, ...summary } = result;
+    const durationMs = performance.now() - t0;
+    this.logger.info({ calendarId, ...summary, ms: Math.round(durationMs) }, 'calendar synced');
+    this.notify((o) => o.onSync?.({ calendarId, result: summary, fullSyncReason, durationMs }));
+    this.announce(calendarId, summary.changed, summary.deleted);
+    return summary;
+  }
+
+  /** A failing observer must never turn a sync into a failure. */
+  private notify(call: (observer: SyncObserver) => void): void {
+    if (!this.deps.observer) return;
+    try {
+      call(this.deps.observer);
+    } catch (err) {
+      this.logger.warn({ err }, 'sync observer failed');
+    }
+  }
+
+  /** Like observers, a failing listener must never fail the sync that already committed. */
+  private announce(calendarId: string, changed: number, deleted: number): void {
+    try {
+      this.deps.changes?.publish(calendarId, { changed, deleted, source: 'sync' });
+    } catch (err) {
+      this.logger.warn({ err }, 'change listener failed');
+    }
+  }
+
+  private async incremental(calendarId: string, syncToken: string): Promise<SyncResult & { nextSyncToken: string }> {
+    const totals = { changed: 0, deleted: 0, pages: 0 };
+    let pageToken: string | undefined;
+    for (;;) {
+      const page = await this.deps.google.listEvents(calendarId, { syncToken, pageToken, maxResults: this.deps.pageSize });
+      totals.pages++;
+      const counts = await this.applyPage(calendarId, page.items.map(fromGoogleEvent));
+      totals.changed += counts.changed;
+      totals.deleted += counts.deleted;
+      if (page.nextPageToken) {
+        pageToken = page.nextPageToken;
+        continue;
+      }
+      if (!page.nextSyncToken) throw new GoogleApiError('invalid', 'Google ended an incremental listing without nextSyncToken.', { operation: 'events.list' });
+      return { ...totals, fullSync: false, nextSyncToken: page.nextSyncToken };
+    }
+  }
+
+  private async full(calendarId: string, startedAt: Date): Promise<SyncResult & { nextSyncToken: string }> {
+    const totals = { changed: 0, deleted: 0, pages: 0 };
+    // Only ids are kept across pages (the events themselves are written page by page).
+    const present = new Set<string>();
+    let pageToken: string | undefined;
+    for (;;) {
+      const page = await this.deps.google.listEvents(calendarId, { pageToken, maxResults: this.deps.pageSize, showDeleted: false });
+      totals.pages++;
+      const events = page.items.map(fromGoogleEvent);
+      for (const e of events) if (!isCancelledStub(e) && e.status !== 'cancelled') present.add(e.googleEventId);
+      const counts = await this.applyPage(calendarId, events);
+      totals.changed += counts.changed;
+      totals.deleted += counts.deleted;
+      if (page.nextPageToken) {
+        pageToken = page.nextPageToken;
+        continue;
+      }
+      if (!page.nextSyncToken) throw new GoogleApiError('invalid', 'Google ended a full listing without nextSyncToken.', { operation: 'events.list' });
+      const ghosts = await cancelEventsAbsentFrom(this.deps.em.fork(), calendarId, present, startedAt);
+      if (ghosts.length) this.logger.info({ calendarId, count: ghosts.length }, 'cancelled local events Google no longer has');
+      return { ...totals, deleted: totals.deleted + ghosts.length, fullSync: true, nextSyncToken: page.nextSyncToken };
+    }
+  }
+
+  /** One page, one transaction: changed events upserted (guarded), deletions marked cancelled. */
+  private async applyPage(calendarId: string, events: Array<GoogleEventFields | CancelledEventStub>): Promise<{ changed: number; deleted: number }> {
+    const live: GoogleEventFields[] = [];
+    const stubs: CancelledEventStub[] = [];
+    for (const e of events) {
+      if (isCancelledStub(e)) stubs.push(e);
+      else live.push(e);
+    }
+    return this.deps.em.fork().transactional(async (tx) => {
+      const upserted = new Set(await upsertGoogleEvents(tx, calendarId, live));
+      const cancelled = await cancelGoogleEvents(tx, calendarId, stubs);
+      const upsertedCancelled = live.filter((e) => e.status === 'cancelled' && upserted.has(e.googleEventId)).length;
+      return { changed: upserted.size - upsertedCancelled, deleted: cancelled.length + upsertedCancelled };
+    });
+  }
+}
+
+function lockName(calendarId: string): string {
+  return `calsync:calendar-sync:${calendarId}`;
+}

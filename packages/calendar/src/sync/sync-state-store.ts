@@ -1,0 +1,133 @@
+import { CalendarSyncState, LockMode, type EntityManager } from '@calsync/db';
+
+/** Reads and writes of calendar_sync_states: one row per calendar we sync. */
+
+export interface SyncStart {
+  startedAt: Date;
+  syncToken: string | null;
+}
+
+/** Stamps the start of a sync (creating the calendar's row on first use) and returns its cursor. */
+export async function markSyncStarted(em: EntityManager, calendarId: string): Promise<SyncStart> {
+  const rows = await em.execute<Array<{ sync_started_at: Date; sync_token: string | null }>>(
+    `insert into calendar_sync_states (id, calendar_id, active, sync_started_at, created_at, updated_at)
+     values (gen_random_uuid(), ?, false, clock_timestamp(), now(), now())
+     on conflict (calendar_id) do update set sync_started_at = clock_timestamp(), updated_at = now()
+     returning sync_started_at, sync_token`,
+    [calendarId],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`could not stamp the sync of ${calendarId}`);
+  return { startedAt: new Date(row.sync_started_at), syncToken: row.sync_token };
+}
+
+/** Saves the cursor only after every page it covers is committed (a crash re-syncs from the old one). */
+export async function saveSyncToken(em: EntityManager, calendarId: string, syncToken: string, fullSync: boolean): Promise<void> {
+  await em.execute(
+    `update calendar_sync_states set sync_token = ?, last_sync_at = now(),
+       last_full_sync_at = case when ? then now() else last_full_sync_at end, updated_at = now()
+     where calendar_id = ?`,
+    [syncToken, fullSync, calendarId],
+  );
+}
+
+export type NotificationRecord = { calendarId: string; duplicate: boolean } | null;
+
+/**
+ * Records a notification of an active channel: keeps the highest message number seen and when it
+ * came. `duplicate` when the message is not newer than one already seen (its change is covered by
+ * the sync that newer message caused). Null: no such active channel.
+ */
+export async function recordNotification(em: EntityManager, channelId: string, resourceId: string, messageNumber: number): Promise<NotificationRecord> {
+  const rows = await em.execute<Array<{ calendar_id: string; previous: string | null }>>(
+    `with prev as (
+       select id, last_message_number from calendar_sync_states
+       where channel_id = ? and resource_id = ? and active
+       for update
+     )
+     update calendar_sync_states s set
+       last_message_number = greatest(coalesce(prev.last_message_number, 0), ?::bigint),
+       last_notification_at = now(),
+       updated_at = now()
+     from prev where s.id = prev.id
+     returning s.calendar_id, prev.last_message_number as previous`,
+    [channelId, resourceId, messageNumber],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { calendarId: row.calendar_id, duplicate: row.previous !== null && messageNumber <= Number(row.previous) };
+}
+
+export interface ChannelInfo {
+  channelId: string;
+  resourceId: string;
+  expiration: Date;
+}
+
+/** Makes `channel` the calendar's active channel; returns the one it replaces, if any was active. */
+export async function replaceChannel(em: EntityManager, calendarId: string, channel: ChannelInfo): Promise<ChannelInfo | null> {
+  return em.transactional(async (tx) => {
+    const state = await tx.findOne(CalendarSyncState, { calendarId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const previous =
+      state?.active && state.channelId && state.resourceId && state.expiration
+        ? { channelId: state.channelId, resourceId: state.resourceId, expiration: state.expiration }
+        : null;
+    const fields = {
+      channelId: channel.channelId,
+      resourceId: channel.resourceId,
+      expiration: channel.expiration,
+      active: true,
+      // Message numbers count per channel.
+      lastMessageNumber: null,
+    };
+    if (state) tx.assign(state, fields);
+    else tx.create(CalendarSyncState, { calendarId, ...fields });
+    return previous;
+  });
+}
+
+/** Deactivates the calendar's channel; returns it if one was active. */
+export async function deactivateChannel(em: EntityManager, calendarId: string): Promise<ChannelInfo | null> {
+  return em.transactional(async (tx) => {
+    const state = await tx.findOne(CalendarSyncState, { calendarId, active: true }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!state?.channelId || !state.resourceId || !state.expiration) return null;
+    const channel = { channelId: state.channelId, resourceId: state.resourceId, expiration: state.expiration };
+    tx.assign(state, { active: false });
+    return channel;
+  });
+}
+
+export interface WatchedCalendar {
+  calendarId: string;
+  channel: ChannelInfo | null;
+  lastNotificationAt: Date | null;
+  lastSyncAt: Date | null;
+}
+
+/** Calendars whose owner asked to watch them (active), with channel and activity. */
+export async function listWatchedCalendars(em: EntityManager, opts: { channelExpiringBefore?: Date } = {}): Promise<WatchedCalendar[]> {
+  const states = await em.find(
+    CalendarSyncState,
+    { active: true, ...(opts.channelExpiringBefore ? { expiration: { $lt: opts.channelExpiringBefore } } : {}) },
+    { orderBy: { calendarId: 'asc' } },
+  );
+  return states.map((s) => ({
+    calendarId: s.calendarId,
+    channel: s.channelId && s.resourceId && s.expiration ? { channelId: s.channelId, resourceId: s.resourceId, expiration: s.expiration } : null,
+    lastNotificationAt: s.lastNotificationAt ?? null,
+    lastSyncAt: s.lastSyncAt ?? null,
+  }));
+}
+
+/**
+ * Forgets the channel of stopped calendars once it has expired at Google too (nothing can
+ * arrive on it any more). The row and its sync token stay: a later watch syncs incrementally.
+ */
+export async function forgetExpiredStoppedChannels(em: EntityManager, now: Date): Promise<number> {
+  const rows = await em.execute<Array<{ id: string }>>(
+    `update calendar_sync_states set channel_id = null, resource_id = null, expiration = null, last_message_number = null, updated_at = now()
+     where not active and expiration < ? returning id`,
+    [now],
+  );
+  return rows.length;
+}

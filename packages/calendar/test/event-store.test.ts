@@ -1,0 +1,101 @@
+import type { MikroORM } from '@calsync/db';
+import { withTestOrm } from '@calsync/db/testing';
+import type { GoogleEventFields } from '@calsync/google';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents } from '../src/event-store.ts';
+
+// The guarded upsert is what keeps late or duplicated Google data from rolling rows back.
+let db: Awaited<ReturnType<typeof withTestOrm>>;
+let orm: MikroORM;
+beforeAll(async () => {
+  db = await withTestOrm();
+  orm = db.orm;
+});
+afterAll(async () => {
+  await db?.close();
+});
+beforeEach(async () => {
+  await orm.em.fork().execute('delete from calendar_events');
+});
+
+const CAL = 'rep@acme.test';
+function version(n: number, over: Partial<GoogleEventFields> = {}): GoogleEventFields {
+  return {
+    googleEventId: 'evt00001',
+    status: 'confirmed',
+    summary: `v${n}`,
+    description: null,
+    location: null,
+    startTime: new Date('2031-01-01T10:00:00Z'),
+    endTime: new Date('2031-01-01T11:00:00Z'),
+    timeZone: null,
+    allDay: false,
+    meetLink: null,
+    htmlLink: null,
+    organizerEmail: CAL,
+    attendees: [],
+    etag: `"${n}"`,
+    googleUpdatedAt: new Date(Date.UTC(2030, 0, 1, 0, 0, n)),
+    ...over,
+  };
+}
+
+async function rows() {
+  return orm.em.fork().execute<Array<{ summary: string; etag: string; status: string }>>('select summary, etag, status from calendar_events order by google_event_id');
+}
+
+describe('upsertGoogleEvents', () => {
+  it('inserts, then updates on (calendar, google id) without duplicating', async () => {
+    expect(await upsertGoogleEvents(orm.em.fork(), CAL, [version(1)])).toEqual(['evt00001']);
+    expect(await upsertGoogleEvents(orm.em.fork(), CAL, [version(2)])).toEqual(['evt00001']);
+    expect(await rows()).toEqual([{ summary: 'v2', etag: '"2"', status: 'confirmed' }]);
+  });
+
+  it('never lets older data overwrite a newer row', async () => {
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(3)]);
+    expect(await upsertGoogleEvents(orm.em.fork(), CAL, [version(2)])).toEqual([]);
+    expect((await rows())[0]?.summary).toBe('v3');
+  });
+
+  it('does not rewrite an unchanged event (same etag), e.g. the echo of our own write', async () => {
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(1)]);
+    const before = await orm.em.fork().execute<Array<{ updated_at: Date }>>('select updated_at from calendar_events');
+    expect(await upsertGoogleEvents(orm.em.fork(), CAL, [version(1)])).toEqual([]);
+    const after = await orm.em.fork().execute<Array<{ updated_at: Date }>>('select updated_at from calendar_events');
+    expect(after).toEqual(before);
+  });
+
+  it('keeps the newest copy when one batch holds an event twice', async () => {
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(5), version(4)]);
+    expect((await rows())[0]?.summary).toBe('v5');
+  });
+
+  it('keeps calendars apart', async () => {
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(1)]);
+    await upsertGoogleEvents(orm.em.fork(), 'other@acme.test', [version(1, { summary: 'theirs' })]);
+    expect((await rows()).map((r) => r.summary).sort()).toEqual(['theirs', 'v1']);
+  });
+});
+
+describe('cancellations', () => {
+  it('marks deleted events cancelled and ignores ids we never had', async () => {
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(1)]);
+    const changed = await cancelGoogleEvents(orm.em.fork(), CAL, [
+      { googleEventId: 'evt00001', status: 'cancelled', etag: '"9"' },
+      { googleEventId: 'neverseen1', status: 'cancelled', etag: null },
+    ]);
+    expect(changed).toEqual(['evt00001']);
+    expect(await rows()).toEqual([{ summary: 'v1', etag: '"9"', status: 'cancelled' }]);
+  });
+
+  it('after a full listing, cancels only live rows older than the listing that Google lacks', async () => {
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(1), version(1, { googleEventId: 'ghost00001' })]);
+    const listingStartedAt = new Date(Date.now() + 1000);
+    await upsertGoogleEvents(orm.em.fork(), 'other@acme.test', [version(1, { googleEventId: 'ghost00002' })]);
+    const ghosts = await cancelEventsAbsentFrom(orm.em.fork(), CAL, new Set(['evt00001']), listingStartedAt);
+    expect(ghosts).toEqual(['ghost00001']);
+    // A row written after the listing began (e.g. created through the API meanwhile) survives.
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(1, { googleEventId: 'fresh00001' })]);
+    expect(await cancelEventsAbsentFrom(orm.em.fork(), CAL, new Set(['evt00001']), new Date(Date.now() - 60_000))).toEqual([]);
+  });
+});
