@@ -1,0 +1,60 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { protectedProcedure } from '../trpc.ts';
+import { createEventInput, eventIdInput, listEventsInput, syncInput, updateEventInput, watchInput } from './schemas.ts';
+
+export const calendarRouter = {
+  /** Creates the event in Google (with a Meet link by default) and stores Google's answer. */
+  createEvent: protectedProcedure
+    .input(createEventInput)
+    .mutation(({ ctx, input }) => ctx.deps.events.createEvent({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, input)),
+
+  /** Events overlapping [timeMin, timeMax), from our database only (no Google call). */
+  listEvents: protectedProcedure
+    .input(listEventsInput)
+    .query(({ ctx, input }) =>
+      ctx.deps.events.listEvents({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, { ...input, cursor: input.cursor ?? undefined }),
+    ),
+
+  getEvent: protectedProcedure
+    .input(eventIdInput)
+    .query(({ ctx, input }) => ctx.deps.events.getEvent({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, input.id)),
+
+  /** Patches the event in Google; a stale expectedEtag fails with PRECONDITION_FAILED and writes nothing. */
+  updateEvent: protectedProcedure
+    .input(updateEventInput)
+    .mutation(({ ctx, input }) => ctx.deps.events.updateEvent({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, input)),
+
+  /** Deletes the event in Google; the local row stays, with status cancelled. */
+  cancelEvent: protectedProcedure
+    .input(eventIdInput)
+    .mutation(({ ctx, input }) => ctx.deps.events.cancelEvent({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, input.id)),
+
+  /**
+   * Opens a push channel so changes made in Google reach us within seconds, replacing the
+   * calendar's current channel safely, and syncs so the local copy is complete at once.
+   */
+  watch: protectedProcedure.input(watchInput).mutation(async ({ ctx }) => {
+    const channel = await ctx.deps.watch.watch(ctx.deps.calendarId);
+    return { channelId: channel.channelId, resourceId: channel.resourceId, expiration: channel.expiration };
+  }),
+
+  /** Stops the calendar's push channel at Google. */
+  stopWatch: protectedProcedure.input(watchInput).mutation(async ({ ctx }) => ({ stopped: await ctx.deps.watch.stopWatch(ctx.deps.calendarId) })),
+
+  /** Syncs now: incremental with the stored token, or a full listing with `full: true`. */
+  sync: protectedProcedure.input(syncInput).mutation(async ({ ctx, input }) => {
+    const { changed, deleted, fullSync } = await ctx.deps.sync.sync(ctx.deps.calendarId, { full: input?.full ?? false });
+    return { changed, deleted, fullSync };
+  }),
+
+  /**
+   * Live updates over SSE: one message each time the calendar's local copy changes (a sync
+   * brought a change made in Google, or a write through this API), so open pages refetch instead
+   * of polling. Messages carry counts, not events: the page re-reads the window it shows.
+   */
+  onChange: protectedProcedure.subscription(async function* ({ ctx, signal }) {
+    for await (const change of ctx.deps.changes.stream(ctx.deps.calendarId, signal)) {
+      yield { changed: change.changed, deleted: change.deleted, source: change.source, at: change.at };
+    }
+  }),
+} satisfies TRPCRouterRecord;

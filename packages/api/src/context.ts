@@ -1,0 +1,31 @@
+import type { CalendarChanges, EventService, SyncService, WatchService } from '@calsync/calendar';
+import { bearerToken, type AuthUser, type TokenVerifier } from './auth.ts';
+
+/** Everything procedures need, built once by the app and passed in. */
+export interface ApiDeps {
+  events: EventService;
+  sync: SyncService;
+  watch: WatchService;
+  /** Where `calendar.onChange` subscriptions hear about changes (syncs and writes in this process). */
+  changes: CalendarChanges;
+  /** The Google calendar this deployment serves. */
+  calendarId: string;
+  verifyToken: TokenVerifier;
+}
+
+export interface Context {
+  deps: ApiDeps;
+  user: AuthUser | null;
+}
+
+/** Plain function of explicit dependencies: tests call routers with it and no HTTP. */
+export function createContextInner(deps: ApiDeps, user: AuthUser | null): Context {
+  return { deps, user };
+}
+
+/** For HTTP adapters: authenticates the request's Bearer token once per (batched) request. */
+export async function createContextFromHeaders(deps: ApiDeps, authorization: string | undefined): Promise<Context> {
+  const token = bearerToken(authorization);
+  const user = token ? await deps.verifyToken(token) : null;
+  return createContextInner(deps, user);
+}

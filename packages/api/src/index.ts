@@ -1,0 +1,16 @@
+export { bearerToken, createTokenVerifier, signToken, type AuthConfig, type AuthUser, type TokenVerifier } from './auth.ts';
+export { createContextFromHeaders, createContextInner, type ApiDeps, type Context } from './context.ts';
+export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './root.ts';
+export type { FieldError } from './trpc.ts';
+export {
+  buildOpenApiDocument,
+  renderDocsPage,
+  REST_OPERATIONS,
+  restErrorResponse,
+  runRestOperation,
+  toRestEvent,
+  type RestEvent,
+  type RestOperation,
+  type RestRequest,
+  type RestResponse,
+} from './rest/index.ts';

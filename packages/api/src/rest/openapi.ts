@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { createEventInput, eventIdInput, listEventsInput, updateEventInput } from '../calendar/schemas.ts';
+import { restError, restEvent, restEventList, restWatchChannel } from './event.ts';
+import type { FieldMap } from './fields.ts';
+import { CREATE_FIELDS, LIST_PARAMS, REST_OPERATIONS, UPDATE_FIELDS, type RestOperationId } from './operations.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * JSON Schema (2020-12, OpenAPI 3.1's dialect) of a zod schema as a caller sends it. Dates, which
+ * travel as ISO 8601 strings, say so; everything else (lengths, email format, unknown fields
+ * refused) comes from the procedures' own schemas, so the document cannot drift from them.
+ */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const out: JsonSchema = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override(ctx) {
+      if (ctx.zodSchema._zod.def.type === 'date') {
+        ctx.jsonSchema.type = 'string';
+        ctx.jsonSchema.format = 'date-time';
+        ctx.jsonSchema.description = 'ISO 8601 date-time with a UTC offset, e.g. 2031-03-10T14:00:00Z';
+      }
+    },
+  });
+  delete out.$schema;
+  return out;
+}
+
+/** An object schema of a procedure input, under the REST names and in the REST field order. */
+function restObjectSchema(schema: z.ZodType, fields: FieldMap): JsonSchema {
+  const source = jsonSchema(schema, 'input');
+  const properties = (source.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((source.required ?? []) as string[]);
+  const out: Record<string, JsonSchema> = {};
+  for (const [rest, input] of Object.entries(fields)) {
+    const property = properties[input];
+    if (property) out[rest] = property;
+  }
+  const requiredRest = Object.entries(fields)
+    .filter(([, input]) => required.has(input))
+    .map(([rest]) => rest);
+  return { type: 'object', properties: out, ...(requiredRest.length > 0 ? { required: requiredRest } : {}), additionalProperties: false };
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+
+const ERROR_RESPONSES = {
+  BadRequest: 'Invalid input: `error.fields` names each wrong field (snake_case) and says what is wrong.',
+  Unauthorized: 'No valid Bearer token.',
+  Forbidden: "Google refused (e.g. Meet links or attendees without domain-wide delegation); the message says how to fix the deployment.",
+  NotFound: 'No such event.',
+  Conflict: 'The idempotency key was used for a different event, or another change of this calendar is in progress.',
+  PreconditionFailed: 'If-Match did not match: the event changed meanwhile. Nothing was written; read it again.',
+  TooManyRequests: 'Rate limit (ours or Google\'s). Retry after the number of seconds in `Retry-After`.',
+  ServiceUnavailable: 'Google is unavailable; the request may be retried.',
+} as const;
+type ErrorResponse = keyof typeof ERROR_RESPONSES;
+const STATUS: Record<ErrorResponse, string> = {
+  BadRequest: '400',
+  Unauthorized: '401',
+  Forbidden: '403',
+  NotFound: '404',
+  Conflict: '409',
+  PreconditionFailed: '412',
+  TooManyRequests: '429',
+  ServiceUnavailable: '503',
+};
+
+function errors(...names: ErrorResponse[]): Record<string, unknown> {
+  return Object.fromEntries(names.map((n) => [STATUS[n], { $ref: `#/components/responses/${n}` }]));
+}
+
+function eventIdParameter() {
+  return { name: 'id', in: 'path', required: true, description: 'The event id returned by this API (`id`, not `google_event_id`).', schema: jsonSchema(eventIdInput.shape.id, 'input') };
+}
+
+const ALWAYS: ErrorResponse[] = ['BadRequest', 'Unauthorized', 'TooManyRequests'];
+
+/** What each operation says in the document; keyed by operation so none can be left out. */
+function describe(id: RestOperationId): Record<string, unknown> {
+  const eventResponse = (description: string) => ({ description, headers: { ETag: { description: "The event's etag (also in the body)", schema: { type: 'string' } } }, content: json(ref('Event')) });
+  switch (id) {
+    case 'createEvent':
+      return {
+        summary: 'Create an event (with a Google Meet link by default)',
+        description:
+          'Creates the event in Google and stores Google\'s answer. A retried create with the same idempotency key (body `idempotency_key` or the `Idempotency-Key` header) makes exactly one event and answers it again.',
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'Same as `idempotency_key` in the body; when both are given they must be equal.', schema: { type: 'string', minLength: 1, maxLength: 255 } }],
+        requestBody: { required: true, content: json(ref('CreateEventBody')) },
+        responses: {
+          '201': { ...eventResponse('The created event'), headers: { Location: { description: "The event's URL", schema: { type: 'string' } } } },
+          ...errors(...ALWAYS, 'Forbidden', 'Conflict', 'ServiceUnavailable'),
+        },
+      };
+    case 'listEvents': {
+      const schema = restObjectSchema(listEventsInput, LIST_PARAMS);
+      const properties = schema.properties as Record<string, JsonSchema>;
+      const required = new Set(schema.required as string[]);
+      return {
+        summary: 'List the events of a time window (from our database, no Google call)',
+        description:
+          'Events overlapping [time_min, time_max) that are not cancelled, ordered by start, at most 366 days per window; page with `cursor` = the previous answer\'s `next_cursor`.',
+        parameters: Object.entries(properties).map(([name, s]) => ({ name, in: 'query', required: required.has(name), schema: s })),
+        responses: { '200': { description: 'One page of events', content: json(ref('EventList')) }, ...errors(...ALWAYS) },
+      };
+    }
+    case 'getEvent':
+      return {
+        summary: 'Get one event (cancelled ones too)',
+        parameters: [eventIdParameter()],
+        responses: { '200': eventResponse('The event'), ...errors(...ALWAYS, 'NotFound') },
+      };
+    case 'updateEvent':
+      return {
+        summary: 'Change an event (partial)',
+        description: 'Patches the event in Google, then stores Google\'s answer. Fields left out stay as they are; `null` clears description, location and time_zone.',
+        parameters: [
+          eventIdParameter(),
+          { name: 'If-Match', in: 'header', required: false, description: "The event's etag as last read: the change is refused with 412 (and nothing is written) if the event changed meanwhile.", schema: { type: 'string' } },
+        ],
+        requestBody: { required: true, content: json(ref('UpdateEventBody')) },
+        responses: { '200': eventResponse('The changed event, with its new etag'), ...errors(...ALWAYS, 'Forbidden', 'NotFound', 'PreconditionFailed', 'ServiceUnavailable') },
+      };
+    case 'cancelEvent':
+      return {
+        summary: 'Cancel (delete) an event',
+        description:
+          'Deletes the event in Google. The answer is 200 with the event (status `cancelled`) rather than 204: the record stays, and callers learn its final state. Repeating it is harmless.',
+        parameters: [eventIdParameter()],
+        responses: { '200': eventResponse('The cancelled event'), ...errors(...ALWAYS, 'NotFound', 'ServiceUnavailable') },
+      };
+    case 'watch':
+      return {
+        summary: 'Watch the calendar for changes made in Google (push sync)',
+        description: "Opens a push channel, replacing the current one safely, and syncs so the local copy is complete. Body: none or `{}`.",
+        requestBody: { required: false, content: json({ type: 'object', additionalProperties: false }) },
+        responses: { '200': { description: 'The open channel', content: json(ref('WatchChannel')) }, ...errors(...ALWAYS, 'Forbidden', 'ServiceUnavailable') },
+      };
+  }
+}
+
+/** The OpenAPI 3.1 document of the REST endpoints, built from the procedures' zod schemas. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of REST_OPERATIONS) {
+    (paths[op.path] ??= {})[op.method] = { operationId: op.operationId, 'x-trpc-procedure': op.procedure, tags: ['calendar'], ...describe(op.operationId) };
+  }
+  const updateBody = restObjectSchema(updateEventInput, UPDATE_FIELDS);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'calsync REST API',
+      version: '1.0.0',
+      description:
+        'The seed\'s REST API, served by the same procedures as the tRPC API (`/trpc/calendar.*`). Field names are snake_case; times are ISO 8601 strings. Errors are `{"error": {"code", "message", "fields"?}}`.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearerAuth: [] }],
+    tags: [{ name: 'calendar', description: 'Events of the calendar this deployment serves' }],
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The same JWT the tRPC API takes; `sub` is the user id.' } },
+      schemas: {
+        Event: jsonSchema(restEvent, 'output'),
+        EventList: { ...jsonSchema(restEventList, 'output'), properties: { items: { type: 'array', items: ref('Event') }, next_cursor: (jsonSchema(restEventList, 'output').properties as Record<string, unknown>).next_cursor } },
+        WatchChannel: jsonSchema(restWatchChannel, 'output'),
+        CreateEventBody: restObjectSchema(createEventInput, CREATE_FIELDS),
+        UpdateEventBody: { ...updateBody, description: 'Any subset of the fields; times must stay end after start.' },
+        Error: jsonSchema(restError, 'output'),
+      },
+      responses: Object.fromEntries(
+        Object.entries(ERROR_RESPONSES).map(([name, description]) => [
+          name,
+          {
+            description,
+            ...(name === 'TooManyRequests' ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } } : {}),
+            content: json(ref('Error')),
+          },
+        ]),
+      ),
+    },
+  };
+}

@@ -1,0 +1,216 @@
+import type { EventDTO } from '@calsync/calendar';
+import { GoogleApiError } from '@calsync/google';
+import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { Context } from '../context.ts';
+import { createCaller, type RouterInputs } from '../root.ts';
+import { fieldErrorsOf, type FieldError } from '../trpc.ts';
+import { toRestEvent } from './event.ts';
+import { FieldNaming, RestInputError, type FieldMap } from './fields.ts';
+
+type Inputs = RouterInputs['calendar'];
+
+const WRITE_FIELDS = {
+  summary: 'summary',
+  description: 'description',
+  location: 'location',
+  start_time: 'startTime',
+  end_time: 'endTime',
+  time_zone: 'timeZone',
+  attendees: 'attendees',
+} as const satisfies Record<string, keyof Inputs['updateEvent'] & keyof Inputs['createEvent']>;
+
+/** The REST body's names for the procedures' inputs; `satisfies` keeps them in step with the schemas. */
+export const CREATE_FIELDS = {
+  ...WRITE_FIELDS,
+  create_meet_link: 'createMeetLink',
+  idempotency_key: 'idempotencyKey',
+} as const satisfies Record<string, keyof Inputs['createEvent']>;
+export const UPDATE_FIELDS = WRITE_FIELDS;
+export const LIST_PARAMS = { time_min: 'timeMin', time_max: 'timeMax', limit: 'limit', cursor: 'cursor' } as const satisfies Record<
+  string,
+  keyof Inputs['listEvents']
+>;
+const DATE_FIELDS: ReadonlySet<string> = new Set(['start_time', 'end_time', 'time_min', 'time_max']);
+
+export type RestMethod = 'get' | 'post' | 'patch' | 'delete';
+
+/** What the REST routes need of an HTTP request, whatever the framework. */
+export interface RestRequest {
+  params: Readonly<Record<string, unknown>>;
+  query: unknown;
+  body: unknown;
+  /** A request header (lower-case name), undefined when absent. */
+  header(name: string): string | undefined;
+}
+
+export interface RestResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+type Caller = ReturnType<typeof createCaller>;
+
+export interface RestOperation {
+  operationId: RestOperationId;
+  method: RestMethod;
+  /** OpenAPI form: `/calendar/events/{id}`. */
+  path: string;
+  /** The procedure it calls: the one home of the behaviour. */
+  procedure: `calendar.${keyof Inputs & string}`;
+  fields: FieldMap;
+  run(caller: Caller, req: RestRequest, naming: FieldNaming): Promise<RestResponse>;
+}
+
+export type RestOperationId = 'createEvent' | 'listEvents' | 'getEvent' | 'updateEvent' | 'cancelEvent' | 'watch';
+
+const bodyValue = (naming: FieldNaming) => (name: string, value: unknown) => (DATE_FIELDS.has(name) ? naming.date(name, value) : value);
+
+/** Google's etags are quoted strings, i.e. valid HTTP entity tags: usable as the ETag header. */
+const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e]*"$/;
+
+function eventResponse(status: number, event: EventDTO): RestResponse {
+  return { status, body: toRestEvent(event), headers: event.etag && ENTITY_TAG.test(event.etag) ? { etag: event.etag } : {} };
+}
+
+function pathId(req: RestRequest): string {
+  const id = req.params.id;
+  // Anything but one string is no event id: the procedure then answers 400 naming `id`.
+  return typeof id === 'string' ? id : '';
+}
+
+/*
+ * The casts below hand the translated, still unvalidated values to the procedure: its own input
+ * schema validates them, exactly as for a tRPC call.
+ */
+export const REST_OPERATIONS: readonly RestOperation[] = [
+  {
+    operationId: 'createEvent',
+    method: 'post',
+    path: '/calendar/events',
+    procedure: 'calendar.createEvent',
+    fields: CREATE_FIELDS,
+    async run(caller, req, naming) {
+      const input = naming.translate(req.body, 'body', bodyValue(naming));
+      const header = req.header('idempotency-key');
+      if (header !== undefined) {
+        if (input.idempotencyKey !== undefined && input.idempotencyKey !== header) {
+          throw new RestInputError([{ field: 'idempotency_key', message: 'differs from the Idempotency-Key header' }]);
+        }
+        input.idempotencyKey = header;
+      }
+      const event = await caller.calendar.createEvent(input as Inputs['createEvent']);
+      const res = eventResponse(201, event);
+      return { ...res, headers: { ...res.headers, location: `/calendar/events/${event.id}` } };
+    },
+  },
+  {
+    operationId: 'listEvents',
+    method: 'get',
+    path: '/calendar/events',
+    procedure: 'calendar.listEvents',
+    fields: LIST_PARAMS,
+    async run(caller, req, naming) {
+      const input = naming.translate(req.query, 'query', (name, value) => {
+        const single = naming.single(name, value);
+        if (typeof single !== 'string') return single;
+        if (DATE_FIELDS.has(name)) return naming.date(name, single);
+        return name === 'limit' ? naming.integer(name, single) : single;
+      });
+      const page = await caller.calendar.listEvents(input as Inputs['listEvents']);
+      return { status: 200, body: { items: page.items.map(toRestEvent), next_cursor: page.nextCursor }, headers: {} };
+    },
+  },
+  {
+    operationId: 'getEvent',
+    method: 'get',
+    path: '/calendar/events/{id}',
+    procedure: 'calendar.getEvent',
+    fields: {},
+    async run(caller, req) {
+      return eventResponse(200, await caller.calendar.getEvent({ id: pathId(req) }));
+    },
+  },
+  {
+    operationId: 'updateEvent',
+    method: 'patch',
+    path: '/calendar/events/{id}',
+    procedure: 'calendar.updateEvent',
+    fields: UPDATE_FIELDS,
+    async run(caller, req, naming) {
+      const input = naming.translate(req.body, 'body', bodyValue(naming));
+      naming.alias('expectedEtag', 'If-Match');
+      const ifMatch = req.header('if-match')?.trim();
+      // `*` means "whatever the current version is": the same as not asking for a check.
+      const expectedEtag = ifMatch === undefined || ifMatch === '*' ? {} : { expectedEtag: ifMatch };
+      const event = await caller.calendar.updateEvent({ ...input, ...expectedEtag, id: pathId(req) } as Inputs['updateEvent']);
+      return eventResponse(200, event);
+    },
+  },
+  {
+    operationId: 'cancelEvent',
+    method: 'delete',
+    path: '/calendar/events/{id}',
+    procedure: 'calendar.cancelEvent',
+    fields: {},
+    async run(caller, req) {
+      // 200 with the event rather than 204: the row stays (status cancelled), and callers that
+      // keep a copy get its final etag and status from the same answer. Repeating it is harmless.
+      return eventResponse(200, await caller.calendar.cancelEvent({ id: pathId(req) }));
+    },
+  },
+  {
+    operationId: 'watch',
+    method: 'post',
+    path: '/calendar/watch',
+    procedure: 'calendar.watch',
+    fields: {},
+    async run(caller, req, naming) {
+      naming.translate(req.body, 'body', (_name, value) => value);
+      const channel = await caller.calendar.watch({});
+      return {
+        status: 200,
+        body: { channel_id: channel.channelId, resource_id: channel.resourceId, expiration: channel.expiration.toISOString() },
+        headers: {},
+      };
+    },
+  },
+];
+
+export const INTERNAL_ERROR_MESSAGE = 'Internal error; the request may be retried (with the same idempotency key for creates).';
+
+/** A REST answer for any failure, with the status tRPC gives the same error code. */
+export function restErrorResponse(err: unknown, naming: FieldNaming = new FieldNaming({})): { response: RestResponse; error: TRPCError } {
+  const error = err instanceof RestInputError ? new TRPCError({ code: 'BAD_REQUEST', message: err.message, cause: err }) : getTRPCErrorFromUnknown(err);
+  // A RestInputError already speaks REST names; only the procedure's errors are renamed.
+  const raw: FieldError[] | undefined = fieldErrorsOf(error);
+  const fields = error.cause instanceof RestInputError ? error.cause.fields : raw ? naming.fieldErrors(raw) : undefined;
+  const message =
+    error.code === 'INTERNAL_SERVER_ERROR'
+      ? INTERNAL_ERROR_MESSAGE
+      : fields
+        ? fields.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ')
+        : naming.message(error.message);
+  const headers: Record<string, string> = {};
+  if (error.code === 'UNAUTHORIZED') headers['www-authenticate'] = 'Bearer';
+  const retryAfterMs = error.cause instanceof GoogleApiError ? error.cause.details.retryAfterMs : undefined;
+  if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  return {
+    response: { status: getHTTPStatusCodeFromError(error), body: { error: { code: error.code, message, ...(fields ? { fields } : {}) } }, headers },
+    error,
+  };
+}
+
+/**
+ * Runs one REST operation as the context's user: through the same procedure (and so the same
+ * authentication check, validation, error mapping and domain code) a tRPC call would reach.
+ */
+export async function runRestOperation(op: RestOperation, ctx: Context, req: RestRequest): Promise<{ response: RestResponse; error?: TRPCError }> {
+  const naming = new FieldNaming(op.fields);
+  try {
+    return { response: await op.run(createCaller(ctx), req, naming) };
+  } catch (err) {
+    return restErrorResponse(err, naming);
+  }
+}

@@ -1,0 +1,75 @@
+import { ValidationError } from '@calsync/calendar';
+import { GoogleApiError } from '@calsync/google';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Context } from './context.ts';
+import { toTRPCError } from './errors.ts';
+import { transformer } from './transformer.ts';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer,
+  // Live updates (SSE): a ping keeps idle connections alive through proxies, and a client that
+  // hears nothing (not even pings) for a while reconnects instead of showing a stale page.
+  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
+  errorFormatter({ shape, error }) {
+    const fieldErrors = fieldErrorsOf(error);
+    const google = error.cause instanceof GoogleApiError ? error.cause : undefined;
+    return {
+      ...shape,
+      // Internal failures keep their details in the server log, never in the response.
+      message:
+        error.code === 'INTERNAL_SERVER_ERROR'
+          ? 'Internal error; the request may be retried (with the same idempotencyKey for creates).'
+          : fieldErrors
+            ? fieldErrors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ')
+            : shape.message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        fieldErrors: fieldErrors ?? null,
+        retryable: google?.retryable ?? false,
+        googleReason: google?.reason ?? null,
+      },
+    };
+  },
+});
+
+/** The wrong fields of a BAD_REQUEST, by input name; shared by the tRPC formatter and the REST routes. */
+export function fieldErrorsOf(error: TRPCError): FieldError[] | undefined {
+  if (error.cause instanceof ZodError) {
+    return error.cause.issues.flatMap((i) =>
+      // One entry per unknown key, so the field is named rather than its parent object.
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((key) => ({ field: [...i.path, key].map(String).join('.'), message: 'is not a known field' }))
+        : [{ field: i.path.map(String).join('.'), message: i.message }],
+    );
+  }
+  if (error.cause instanceof ValidationError) return [{ field: error.cause.field, message: error.cause.reason }];
+  return undefined;
+}
+
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = toTRPCError(result.error.cause);
+    if (mapped) throw mapped;
+  }
+  return result;
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid Bearer token is required (Authorization: Bearer <jwt>).' });
+  }
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});

@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearerToken, createTokenVerifier, signToken } from '../src/auth.ts';
+
+const secret = 'a-test-secret-that-is-at-least-32-characters-long';
+
+describe('HS256 tokens', () => {
+  const verify = createTokenVerifier({ jwtSecret: secret });
+
+  it('accepts a valid token and returns its subject as the user', async () => {
+    expect(await verify(await signToken(secret, 'user-7', { email: 'rep@acme.test' }))).toEqual({ id: 'user-7', email: 'rep@acme.test' });
+  });
+
+  it('rejects expired, foreign-signed, subject-less and garbage tokens', async () => {
+    const expired = await signToken(secret, 'user-7', { expiresIn: '-5m' });
+    const foreign = await signToken('another-secret-of-sufficient-length-000000', 'user-7');
+    const noSub = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    // alg=none must never pass, whatever the payload says.
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"admin"}').toString('base64url')}.`;
+    for (const token of [expired, foreign, noSub, unsigned, 'garbage']) expect(await verify(token)).toBeNull();
+  });
+
+  it('checks issuer and audience when configured', async () => {
+    const strict = createTokenVerifier({ jwtSecret: secret, issuer: 'crm', audience: 'calsync' });
+    const key = new TextEncoder().encode(secret);
+    const good = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer('crm').setAudience('calsync').setExpirationTime('1h').sign(key);
+    const wrongAud = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer('crm').setAudience('other').setExpirationTime('1h').sign(key);
+    expect(await strict(good)).toEqual({ id: 'u', email: undefined });
+    expect(await strict(wrongAud)).toBeNull();
+  });
+});
+
+describe('JWKS tokens (e.g. Supabase, Auth0)', () => {
+  let server: Server;
+  let jwksUrl: string;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('verifies RS256 tokens against the key set, alongside an HS256 secret', async () => {
+    const verify = createTokenVerifier({ jwksUrl, jwtSecret: secret });
+    const rs = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('sb-user').setExpirationTime('1h').sign(privateKey);
+    expect(await verify(rs)).toEqual({ id: 'sb-user', email: undefined });
+    expect(await verify(await signToken(secret, 'hs-user'))).toEqual({ id: 'hs-user', email: undefined });
+    const other = await generateKeyPair('RS256');
+    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('x').setExpirationTime('1h').sign(other.privateKey);
+    expect(await verify(forged)).toBeNull();
+  });
+});
+
+describe('bearerToken', () => {
+  it.each([
+    ['Bearer abc.def.ghi', 'abc.def.ghi'],
+    ['bearer abc', 'abc'],
+    ['Basic abc', null],
+    ['Bearer', null],
+    ['Bearer a b', null],
+    [undefined, null],
+  ])('%j -> %j', (header, expected) => {
+    expect(bearerToken(header)).toBe(expected);
+  });
+});
