@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { appRouter, createTokenVerifier, signToken, type ApiDeps } from '@calsync/api';
+import { listWatchedCalendars, WEBHOOK_PATH } from '@calsync/calendar';
+import { JobScheduler } from '@calsync/jobs';
+import { createExpressMiddleware as createAgendashMiddleware } from 'agendash';
+import express, { type ErrorRequestHandler } from 'express';
+import type { Config } from './config.ts';
+import { basicAuth } from './http/basic-auth.ts';
+import { corsFor, securityHeaders } from './http/protection.ts';
+import { createRateLimits, webhookRateLimit, type RateLimits } from './http/rate-limit.ts';
+import { requestLogging } from './http/request-logging.ts';
+import { trpcHandler } from './http/trpc.ts';
+import { DOCS_PATH, OPENAPI_PATH, REST_PREFIX, restRouter } from './http/rest.ts';
+import { CALENDAR_HEALTH_PATH, calendarHealthRouter } from './http/health.ts';
+import { METRICS_PATH, metricsRouter } from './http/metrics-route.ts';
+import { requestMetrics } from './http/request-metrics.ts';
+import { webhookRouter } from './http/webhook.ts';
+import { webPage } from './http/web-page.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { buildServices } from './services.ts';
+
+export interface RunningApp {
+  url: string;
+  /** Present in development when no auth secret was configured: a ready-to-use token. */
+  devToken: string | undefined;
+  emulatorUrl: string | undefined;
+  /** Present in development when no dashboard credentials were configured. */
+  devDashboard: { user: string; password: string } | undefined;
+  /** Present in development when METRICS_TOKEN was not configured: the bearer token of /metrics. */
+  devMetricsToken: string | undefined;
+  jobs: JobScheduler | undefined;
+  /** Resolves when no sync is running or queued (tests, benchmarks). */
+  syncIdle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds everything from the config and starts serving. The composition root. */
+export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+  // Listen first: in development the webhook address is this server's own URL. Until the app is
+  // ready, requests get 503 rather than hanging.
+  let handler: RequestListener | undefined;
+  const server = createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
+  server.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  let serverClosed: Promise<void> | undefined;
+  // Stop accepting; requests in flight finish (idle keep-alive sockets close now), and whatever
+  // is still open after the grace period is cut.
+  const closeServer = () =>
+    (serverClosed ??= new Promise<void>((resolve) => {
+      const cut = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+      server.closeIdleConnections();
+    }));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  let services: Awaited<ReturnType<typeof buildServices>> | undefined;
+  let jobs: JobScheduler | undefined;
+  let rateLimits: RateLimits | undefined;
+  // Stop accepting requests, let running jobs and the sync in progress finish, then the pools.
+  const close = async () => {
+    // Live-update streams never finish on their own: end them so the server's close does not
+    // wait its whole grace period for open pages.
+    services?.changes.close();
+    await closeServer();
+    await jobs?.stop();
+    // Before the services: they may stop the (embedded) database this pool talks to.
+    await rateLimits?.close();
+    await services?.close();
+  };
+  const metrics = createMetrics({
+    logger,
+    watchedCalendars: () => (services ? listWatchedCalendars(services.db.orm.em.fork()) : Promise.resolve([])),
+  });
+  try {
+    services = await buildServices(config, logger, {
+      webhookBaseUrl: config.sync.webhookBaseUrl ?? url,
+      observers: { google: metrics.google, sync: metrics.sync },
+    });
+    const { db, google, sync, watch, syncScheduler, receiver, events, changes } = services;
+    rateLimits = await createRateLimits({ databaseUrl: db.url, config: config.http.rateLimit, logger });
+
+    let jwtSecret = config.auth.jwtSecret;
+    let devToken: string | undefined;
+    if (!jwtSecret && !config.auth.jwksUrl) {
+      // loadConfig refuses production without a secret, so this is development only.
+      jwtSecret = randomBytes(32).toString('base64url');
+      devToken = await signToken(jwtSecret, 'dev-user', { expiresIn: '30d', email: 'dev.user@calsync.test' });
+    }
+
+    let dashboard = config.jobs.dashboard;
+    let devDashboard: RunningApp['devDashboard'];
+    if (config.jobs.enabled) {
+      jobs = new JobScheduler({
+        databaseUrl: db.url,
+        context: { em: db.orm.em, sync, watch, config: config.jobs.config, logger, now: () => new Date() },
+        observer: metrics.jobs,
+      });
+      await jobs.start();
+      if (!dashboard && config.env !== 'production') {
+        dashboard = devDashboard = { user: 'dev', password: randomBytes(12).toString('base64url') };
+      }
+    }
+
+    let metricsToken = config.metrics.token;
+    let devMetricsToken: string | undefined;
+    if (!metricsToken && config.env !== 'production') metricsToken = devMetricsToken = randomBytes(24).toString('base64url');
+    else if (!metricsToken) logger.info('METRICS_TOKEN is not set: /metrics is off');
+
+    const deps: ApiDeps = {
+      events,
+      sync,
+      watch,
+      changes,
+      calendarId: google.calendarId,
+      verifyToken: createTokenVerifier({ ...config.auth, jwtSecret }),
+    };
+
+    const app = express();
+    app.disable('x-powered-by');
+    // First, so every answer is timed, refusals by later middleware included.
+    app.use(
+      requestMetrics(
+        { paths: ['/health', CALENDAR_HEALTH_PATH, METRICS_PATH, WEBHOOK_PATH, OPENAPI_PATH, DOCS_PATH], prefixes: ['/jobs', REST_PREFIX], procedures: Object.keys(appRouter._def.procedures) },
+        (o) => metrics.observeHttp(o),
+      ),
+    );
+    app.use(requestLogging(logger));
+    app.use(securityHeaders());
+    app.get('/health', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    app.use(
+      calendarHealthRouter({
+        em: () => db.orm.em.fork(),
+        checkGoogleAccess: () => google.gateway.checkAccess(),
+        maxSyncAgeMs: config.health.maxSyncAgeMs,
+        logger,
+      }),
+    );
+    if (metricsToken) app.use(metricsRouter(metrics, metricsToken, logger));
+    app.use(WEBHOOK_PATH, webhookRateLimit(rateLimits.webhook));
+    app.use(webhookRouter(WEBHOOK_PATH, receiver, (result) => metrics.webhook(result)));
+    if (jobs && dashboard) {
+      // agendash installs its own body parsers: only under /jobs, and only after authentication.
+      app.use('/jobs', basicAuth(dashboard, 'calsync jobs'), createAgendashMiddleware(jobs.agenda));
+    }
+    app.use('/trpc', ...corsFor(config.http.corsOrigins), trpcHandler({ deps, logger, limiter: rateLimits.api }));
+    const page = webPage();
+    if (page) app.use(page);
+    // The seed's REST API, through the same procedures (and the same limit) as /trpc.
+    app.use(restRouter({ deps, logger, limiter: rateLimits.api }));
+    app.use((_req, res) => {
+      res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route.' } });
+    });
+    const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+      const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
+      if (status >= 500) logger.error({ err }, 'request failed');
+      res.status(status).json({ error: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', message: status >= 500 ? 'Internal error.' : 'Malformed request.' } });
+    };
+    app.use(onError);
+    handler = app;
+
+    return {
+      url,
+      devToken,
+      devDashboard,
+      devMetricsToken,
+      jobs,
+      emulatorUrl: google.emulatorUrl,
+      syncIdle: () => syncScheduler.idle(),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

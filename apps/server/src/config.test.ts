@@ -1,0 +1,38 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const key = { client_email: 'svc@proj.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n' };
+
+describe('loadConfig', () => {
+  it('runs with nothing set: emulator, embedded database, primary calendar', () => {
+    const c = loadConfig({});
+    expect(c.google.credentials).toBeUndefined();
+    expect(c.database.url).toBeUndefined();
+    expect(c.google.calendarId).toBe('primary');
+    expect(c.port).toBe(3000);
+  });
+
+  it('refuses production without auth, Google credentials or DATABASE_URL', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWT_SECRET or AUTH_JWKS_URL, GOOGLE_SERVICE_ACCOUNT_JSON, DATABASE_URL, WEBHOOK_SECRET, WEBHOOK_BASE_URL \(https/);
+  });
+
+  it('reads the service account key from JSON or from a file path', () => {
+    expect(loadConfig({ GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(key) }).google.credentials?.client_email).toBe(key.client_email);
+    const file = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'key.json');
+    writeFileSync(file, JSON.stringify(key));
+    expect(loadConfig({ GOOGLE_SERVICE_ACCOUNT_JSON: file }).google.credentials?.client_email).toBe(key.client_email);
+  });
+
+  it('names the bad variable without echoing secrets', () => {
+    const bad = () => loadConfig({ GOOGLE_SERVICE_ACCOUNT_JSON: '{"private_key":"SECRET-MATERIAL"}' });
+    expect(bad).toThrow(ConfigError);
+    expect(bad).toThrow(/GOOGLE_SERVICE_ACCOUNT_JSON/);
+    expect(bad).not.toThrow(/SECRET-MATERIAL/);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ AUTH_JWT_SECRET: 'short' })).toThrow(/AUTH_JWT_SECRET: must be at least 32/);
+  });
+});

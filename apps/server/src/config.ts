@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_JOBS_CONFIG, type JobsConfig } from '@calsync/jobs';
+import { z } from 'zod';
+
+/**
+ * The service's whole configuration, parsed once from the environment at start-up. Nothing else
+ * reads the environment: packages get these values as arguments.
+ */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: string;
+  http: {
+    /** Origins allowed to call /trpc from a browser; empty = no CORS headers at all. */
+    corsOrigins: string[];
+    /** Requests allowed per window; 0 = no limit. */
+    rateLimit: { apiPerMinute: number; webhookPerMinute: number };
+  };
+  /** How long in-flight requests get to finish on shutdown. */
+  shutdownGraceMs: number;
+  database: { url: string | undefined; embeddedDataDir: string | undefined };
+  auth: { jwtSecret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
+  google: {
+    /** Parsed service-account key; undefined = run against the in-process emulator. */
+    credentials: { client_email: string; private_key: string; private_key_id?: string | undefined } | undefined;
+    calendarId: string;
+    impersonateUser: string | undefined;
+    apiBaseUrl: string | undefined;
+    timeoutMs: number;
+    retry: { maxAttempts: number; maxTotalMs: number };
+    rateLimit: { requestsPerMinute: number; maxConcurrent: number };
+  };
+  emulator: { port: number };
+  jobs: {
+    enabled: boolean;
+    /** Interval of each job, and the other job settings, in the jobs package's shape. */
+    config: JobsConfig;
+    dashboard: { user: string; password: string } | undefined;
+  };
+  sync: {
+    /** Public base URL of this service for Google's push notifications; undefined = this server's own URL (dev). */
+    webhookBaseUrl: string | undefined;
+    /** Derives the per-channel tokens; undefined = random per run (dev only). */
+    webhookSecret: string | undefined;
+    channelTtlSeconds: number;
+    minIntervalMs: number;
+  };
+  metrics: {
+    /** Bearer token of GET /metrics; undefined = generated in development, /metrics off in production. */
+    token: string | undefined;
+  };
+  health: {
+    /** A watched calendar whose last successful sync is older than this makes /health/calendar 503. */
+    maxSyncAgeMs: number;
+  };
+}
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** "500ms", "30 seconds", "6 hours", "1 day" or plain milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?|w|weeks?)?$/i.exec(value.trim());
+  if (!match?.[1]) return undefined;
+  const unit = (match[2] ?? 'ms').toLowerCase();
+  const key = unit.startsWith('ms') || unit.startsWith('milli') ? 'ms' : unit[0] ?? 'ms';
+  return Math.round(Number(match[1]) * (UNIT_MS[key] ?? 1));
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration such as "30 seconds", "6 hours" or "1 day"' });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SHUTDOWN_GRACE: duration('10 seconds'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: optional.transform((v, ctx) => {
+    const origins = (v ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+    for (const origin of origins) {
+      // Browsers send the bare origin; a path, a wildcard or a typo would silently never match.
+      if (!/^https?:\/\/[^/\s*]+$/.test(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as https://crm.example.com` });
+    }
+    return origins;
+  }),
+  RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  RATE_LIMIT_WEBHOOK_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(3000),
+  DATABASE_URL: optional.pipe(z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional()),
+  EMBEDDED_PG_DATA_DIR: optional,
+  AUTH_JWT_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  AUTH_JWKS_URL: optional.pipe(z.url().optional()),
+  AUTH_ISSUER: optional,
+  AUTH_AUDIENCE: optional,
+  GOOGLE_SERVICE_ACCOUNT_JSON: optional,
+  GOOGLE_CALENDAR_ID: optional.transform((v) => v ?? 'primary'),
+  GOOGLE_IMPERSONATE_USER: optional.pipe(z.email().optional()),
+  GOOGLE_API_BASE_URL: optional.pipe(z.url().optional()),
+  GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  GOOGLE_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  GOOGLE_RETRY_MAX_TOTAL: duration('30 seconds'),
+  GOOGLE_MAX_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  GOOGLE_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  WEBHOOK_BASE_URL: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  WEBHOOK_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  WATCH_CHANNEL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(604_800),
+  SYNC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  JOBS_ENABLED: bool(true),
+  JOB_RENEW_CHANNELS_EVERY: duration('6 hours'),
+  JOB_RECONCILE_EVERY: duration('1 hour'),
+  JOB_CLEANUP_EVERY: duration('1 day'),
+  JOBS_PROCESS_EVERY: duration('5 seconds'),
+  CHANNEL_RENEW_BEFORE: duration('24 hours'),
+  SILENT_CHANNEL_AFTER: duration('24 hours'),
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_JOBS_CONFIG.eventRetentionDays),
+  CANCELLED_EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(DEFAULT_JOBS_CONFIG.cancelledRetentionDays),
+  JOB_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_JOBS_CONFIG.historyRetentionDays),
+  JOBS_DASHBOARD_USER: optional,
+  JOBS_DASHBOARD_PASSWORD: optional.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
+  METRICS_TOKEN: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  HEALTH_MAX_SYNC_AGE: duration('2 hours'),
+});
+
+const ServiceAccountKey = z.object({
+  client_email: z.email(),
+  private_key: z.string().includes('PRIVATE KEY'),
+  private_key_id: z.string().optional(),
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const credentials = e.GOOGLE_SERVICE_ACCOUNT_JSON ? parseServiceAccount(e.GOOGLE_SERVICE_ACCOUNT_JSON) : undefined;
+
+  if (e.NODE_ENV === 'production') {
+    const missing = [
+      !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL ? 'AUTH_JWT_SECRET or AUTH_JWKS_URL' : null,
+      !credentials ? 'GOOGLE_SERVICE_ACCOUNT_JSON' : null,
+      !e.DATABASE_URL ? 'DATABASE_URL' : null,
+      !e.WEBHOOK_SECRET ? 'WEBHOOK_SECRET' : null,
+      // Google only delivers to public HTTPS endpoints.
+      !e.WEBHOOK_BASE_URL?.startsWith('https://') ? 'WEBHOOK_BASE_URL (https://...)' : null,
+    ].filter((m): m is string => m !== null);
+    if (missing.length) throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')}.`);
+  }
+
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    http: {
+      corsOrigins: e.CORS_ORIGINS,
+      rateLimit: { apiPerMinute: e.RATE_LIMIT_API_PER_MINUTE, webhookPerMinute: e.RATE_LIMIT_WEBHOOK_PER_MINUTE },
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE,
+    database: { url: e.DATABASE_URL, embeddedDataDir: e.EMBEDDED_PG_DATA_DIR },
+    auth: { jwtSecret: e.AUTH_JWT_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE },
+    google: {
+      credentials,
+      calendarId: e.GOOGLE_CALENDAR_ID,
+      impersonateUser: e.GOOGLE_IMPERSONATE_USER,
+      apiBaseUrl: e.GOOGLE_API_BASE_URL,
+      timeoutMs: e.GOOGLE_TIMEOUT_MS,
+      retry: { maxAttempts: e.GOOGLE_RETRY_MAX_ATTEMPTS, maxTotalMs: e.GOOGLE_RETRY_MAX_TOTAL },
+      rateLimit: { requestsPerMinute: e.GOOGLE_MAX_REQUESTS_PER_MINUTE, maxConcurrent: e.GOOGLE_MAX_CONCURRENCY },
+    },
+    emulator: { port: e.EMULATOR_PORT },
+    jobs: {
+      enabled: e.JOBS_ENABLED,
+      config: {
+        every: { 'renew-channels': e.JOB_RENEW_CHANNELS_EVERY, reconcile: e.JOB_RECONCILE_EVERY, cleanup: e.JOB_CLEANUP_EVERY },
+        renewBeforeMs: e.CHANNEL_RENEW_BEFORE,
+        silentChannelAfterMs: e.SILENT_CHANNEL_AFTER,
+        eventRetentionDays: e.EVENT_RETENTION_DAYS,
+        cancelledRetentionDays: e.CANCELLED_EVENT_RETENTION_DAYS,
+        historyRetentionDays: e.JOB_HISTORY_RETENTION_DAYS,
+        processEveryMs: e.JOBS_PROCESS_EVERY,
+      },
+      dashboard: e.JOBS_DASHBOARD_USER && e.JOBS_DASHBOARD_PASSWORD ? { user: e.JOBS_DASHBOARD_USER, password: e.JOBS_DASHBOARD_PASSWORD } : undefined,
+    },
+    sync: {
+      webhookBaseUrl: e.WEBHOOK_BASE_URL,
+      webhookSecret: e.WEBHOOK_SECRET,
+      channelTtlSeconds: e.WATCH_CHANNEL_TTL_SECONDS,
+      minIntervalMs: e.SYNC_MIN_INTERVAL_MS,
+    },
+    metrics: { token: e.METRICS_TOKEN },
+    health: { maxSyncAgeMs: e.HEALTH_MAX_SYNC_AGE },
+  };
+}
+
+/** GOOGLE_SERVICE_ACCOUNT_JSON holds the key JSON itself or a path to the key file. */
+function parseServiceAccount(value: string): Config['google']['credentials'] {
+  let text = value;
+  if (!value.startsWith('{')) {
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch {
+      throw new ConfigError('GOOGLE_SERVICE_ACCOUNT_JSON: neither JSON nor a readable file path');
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError('GOOGLE_SERVICE_ACCOUNT_JSON: not valid JSON');
+  }
+  const key = ServiceAccountKey.safeParse(json);
+  // Never echo the content: it holds the private key.
+  if (!key.success) throw new ConfigError('GOOGLE_SERVICE_ACCOUNT_JSON: not a service-account key (needs client_email and private_key)');
+  return key.data;
+}

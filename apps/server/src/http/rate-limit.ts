@@ -1,0 +1,174 @@
+import type { RequestHandler } from 'express';
+import pg from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Logger } from '../logger.ts';
+
+/** The limits, from the config; 0 turns a limit off. */
+export interface RateLimitConfig {
+  /** Procedure calls per user (or per client address without a valid token) per minute. */
+  apiPerMinute: number;
+  /**
+   * Notifications per channel id per minute. A minute, not a second: Google sends one
+   * notification per change, so a bulk edit of a calendar is a legitimate burst of a thousand
+   * in a second (the scheduler coalesces them into a few syncs), and a refused one is retried by
+   * Google only a few times before it is lost. Only a sustained flood is cut.
+   */
+  webhookPerMinute: number;
+}
+
+export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** A counter shared by every process on the database, falling back to this process's memory. */
+export interface Limiter {
+  consume(key: string, points?: number): Promise<LimitOutcome>;
+}
+
+export interface RateLimits {
+  /** undefined when the limit is off. */
+  api: Limiter | undefined;
+  webhook: Limiter | undefined;
+  close(): Promise<void>;
+}
+
+const TABLE = 'http_rate_limits';
+const CLEANUP_EVERY_MS = 5 * 60_000;
+
+/**
+ * Rate limits stored in PostgreSQL, so that several server processes behind one load balancer
+ * count together. Uses a small pool of its own: a flood being limited must not take the
+ * connections the API and the sync need.
+ */
+export async function createRateLimits(opts: { databaseUrl: string; config: RateLimitConfig; logger: Logger }): Promise<RateLimits> {
+  const { config, logger } = opts;
+  if (config.apiPerMinute === 0 && config.webhookPerMinute === 0) {
+    return { api: undefined, webhook: undefined, close: async () => {} };
+  }
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4, application_name: 'calsync-rate-limits' });
+  // An idle client that loses its connection must not crash the process (pg emits 'error').
+  pool.on('error', (err) => logger.warn({ err }, 'rate-limit pool: idle connection lost'));
+  try {
+    await createTable(pool);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+
+  const limiter = (keyPrefix: string, points: number, duration: number): Limiter | undefined =>
+    points > 0
+      ? new SharedLimiter(
+          new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false, keyPrefix, points, duration }),
+          new RateLimiterMemory({ keyPrefix, points, duration }),
+          logger,
+        )
+      : undefined;
+
+  // Expired rows are only overwritten when their key comes back: delete the others now and then.
+  const cleanup = setInterval(() => {
+    pool.query(`delete from ${TABLE} where expire < $1`, [Date.now() - 3_600_000]).catch((err: unknown) => logger.warn({ err }, 'rate-limit cleanup failed'));
+  }, CLEANUP_EVERY_MS);
+  cleanup.unref();
+
+  return {
+    api: limiter('api', config.apiPerMinute, 60),
+    webhook: limiter('webhook', config.webhookPerMinute, 60),
+    async close() {
+      clearInterval(cleanup);
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * The library's own CREATE TABLE IF NOT EXISTS races when two processes start at once (PostgreSQL
+ * then fails on pg_type's unique index); an advisory lock makes the second one wait and find it.
+ */
+async function createTable(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`select pg_advisory_xact_lock(hashtext('calsync:${TABLE}'))`);
+    // The columns rate-limiter-flexible's RateLimiterPostgres reads and writes.
+    await client.query(`create table if not exists ${TABLE} (key varchar(255) primary key, points integer not null default 0, expire bigint)`);
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+const FALLBACK_WARN_EVERY_MS = 10_000;
+
+class SharedLimiter implements Limiter {
+  private lastWarnAt = 0;
+
+  constructor(
+    private readonly shared: RateLimiterPostgres,
+    private readonly local: RateLimiterMemory,
+    private readonly logger: Logger,
+  ) {}
+
+  async consume(key: string, points = 1): Promise<LimitOutcome> {
+    try {
+      await this.shared.consume(key, points);
+      return { allowed: true };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return rejected(err);
+      // A database hiccup must not turn every request into a 500: count in this process until
+      // the database answers again (each process then allows the limit on its own).
+      const now = Date.now();
+      if (now - this.lastWarnAt > FALLBACK_WARN_EVERY_MS) {
+        this.lastWarnAt = now;
+        this.logger.warn({ err }, 'rate-limit store unavailable: limiting per process meanwhile');
+      }
+    }
+    try {
+      await this.local.consume(key, points);
+      return { allowed: true };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return rejected(err);
+      throw err;
+    }
+  }
+}
+
+function rejected(res: RateLimiterRes): LimitOutcome {
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+}
+
+/** The address a request came from, as a limiter key for requests with no better identity. */
+export function clientKey(ip: string | undefined): string {
+  return `ip:${ip ?? 'unknown'}`;
+}
+
+const SANE_CHANNEL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Google's notifications, counted per channel (X-Goog-Channel-ID): bursts of one busy calendar
+ * stay below the cap, a flood on one channel is cut. Requests without a plausible channel id
+ * count per client address.
+ */
+export function webhookRateLimit(limiter: Limiter | undefined): RequestHandler {
+  return async (req, res, next) => {
+    if (!limiter) {
+      next();
+      return;
+    }
+    const channelId = req.get('x-goog-channel-id');
+    const key = channelId !== undefined && SANE_CHANNEL_ID.test(channelId) ? `channel:${channelId}` : clientKey(req.ip);
+    try {
+      const outcome = await limiter.consume(key);
+      if (outcome.allowed) {
+        next();
+        return;
+      }
+      res
+        .set('Retry-After', String(outcome.retryAfterSeconds))
+        .status(429)
+        .json({ error: { code: 'TOO_MANY_REQUESTS', message: `Too many notifications for this channel; retry in ${outcome.retryAfterSeconds} s.` } });
+    } catch (err) {
+      next(err);
+    }
+  };
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { CalendarChanges, EventService, NotificationReceiver, SyncScheduler, SyncService, WatchService, type SyncObserver } from '@calsync/calendar';
+import { AdvisoryLocks } from '@calsync/db';
+import type { GatewayObserver } from '@calsync/google';
+import type { Config } from './config.ts';
+import { setUpDatabase, type Database } from './database.ts';
+import { setUpGoogle, type GoogleSetup } from './google.ts';
+import type { Logger } from './logger.ts';
+
+export interface Services {
+  db: Database;
+  google: GoogleSetup;
+  events: EventService;
+  sync: SyncService;
+  syncScheduler: SyncScheduler;
+  watch: WatchService;
+  receiver: NotificationReceiver;
+  /** Changes of the calendar made in this process, for live updates (`calendar.onChange`). */
+  changes: CalendarChanges;
+  /** Closes in dependency order: the sync in progress finishes, then pools, emulator, database. */
+  close(): Promise<void>;
+}
+
+/** Metrics hooks; absent in one-off processes (the jobs CLI). */
+export interface ServiceObservers {
+  google?: GatewayObserver;
+  sync?: SyncObserver;
+}
+
+/** Everything but HTTP, built from the config: shared by the server and the jobs CLI. */
+export async function buildServices(config: Config, logger: Logger, opts: { webhookBaseUrl: string; observers?: ServiceObservers }): Promise<Services> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await c();
+  };
+  try {
+    const db = await setUpDatabase(config, logger);
+    closers.push(() => db.close());
+    const google = await setUpGoogle(config, logger, opts.observers?.google);
+    closers.push(() => google.close());
+    const locks = new AdvisoryLocks(db.url);
+    closers.push(() => locks.close());
+
+    const changes = new CalendarChanges();
+    closers.push(async () => changes.close());
+    const sync = new SyncService({ em: db.orm.em, google: google.gateway, locks, logger, observer: opts.observers?.sync, changes });
+    const syncScheduler = new SyncScheduler({
+      minIntervalMs: config.sync.minIntervalMs,
+      logger,
+      run: async (calendarId) => {
+        const outcome = await sync.syncIfIdle(calendarId);
+        return { busy: !outcome.ran };
+      },
+    });
+    closers.push(() => syncScheduler.stop());
+
+    let webhookSecret = config.sync.webhookSecret;
+    if (!webhookSecret) {
+      // loadConfig refuses production without one.
+      webhookSecret = randomBytes(32).toString('base64url');
+      logger.warn('WEBHOOK_SECRET is not set: channels opened by this run are only valid until it stops');
+    }
+    const watch = new WatchService({
+      em: db.orm.em,
+      google: google.gateway,
+      sync,
+      logger,
+      config: { webhookBaseUrl: opts.webhookBaseUrl, webhookSecret, channelTtlSeconds: config.sync.channelTtlSeconds },
+    });
+    return {
+      db,
+      google,
+      events: new EventService({ em: db.orm.em, google: google.gateway, changes }),
+      sync,
+      syncScheduler,
+      watch,
+      receiver: new NotificationReceiver({ em: db.orm.em, scheduler: syncScheduler, webhookSecret, logger }),
+      changes,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,174 @@
+import { signToken } from '@calsync/api';
+import { WEBHOOK_PATH } from '@calsync/calendar';
+import { createCalendarClient } from '@calsync/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { failure } from './support/failure.ts';
+import { at, CALENDAR_USER, startSystem, TEST_JWT_SECRET, type System } from './support/system.ts';
+
+// What protects the service at its HTTP edge: per-user and per-channel rate limits shared by
+// every process on the database, security headers, CORS for the configured origins only, body
+// size limits, and a request id on every answer.
+const API_LIMIT = 5;
+const CRM_ORIGIN = 'https://crm.example.com';
+const week = { timeMin: at('2031-07-07T00:00:00Z'), timeMax: at('2031-07-14T00:00:00Z') };
+
+let sys: System;
+/** A second server process on the same database, without CORS_ORIGINS. */
+let second: RunningApp;
+
+beforeAll(async () => {
+  const env = { RATE_LIMIT_API_PER_MINUTE: String(API_LIMIT), RATE_LIMIT_WEBHOOK_PER_MINUTE: '5' };
+  sys = await startSystem({ env: { ...env, CORS_ORIGINS: `${CRM_ORIGIN}, https://admin.example.com` } });
+  second = await startApp(
+    loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      DATABASE_URL: sys.databaseUrl,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(sys.key),
+      GOOGLE_API_BASE_URL: sys.emulator.url,
+      GOOGLE_IMPERSONATE_USER: CALENDAR_USER,
+      WEBHOOK_SECRET: 'webhook-secret-for-end-to-end-tests-0123456789',
+      JOBS_ENABLED: 'false',
+      ...env,
+    }),
+    createLogger({ level: 'silent' }),
+  );
+});
+afterAll(async () => {
+  await second?.close();
+  await sys?.close();
+});
+
+/** A user of its own per test, so that limits used up by one test never touch another. */
+async function clientFor(user: string) {
+  const token = await signToken(TEST_JWT_SECRET, user);
+  return { token, client: sys.clientWith(() => token) };
+}
+
+const listUrl = (base: string) =>
+  `${base}/trpc/calendar.listEvents?input=${encodeURIComponent(
+    JSON.stringify({ json: { timeMin: week.timeMin.toISOString(), timeMax: week.timeMax.toISOString() }, meta: { values: { timeMin: ['Date'], timeMax: ['Date'] } } }),
+  )}`;
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After once a user exceeds the limit, and other users go on', async () => {
+    const alice = await clientFor('alice');
+    for (let i = 0; i < API_LIMIT; i++) await alice.client.calendar.listEvents.query(week);
+
+    const refused = await failure(alice.client.calendar.listEvents.query(week));
+    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429 });
+
+    const raw = await fetch(listUrl(sys.app.url), { headers: { authorization: `Bearer ${alice.token}` } });
+    expect(raw.status).toBe(429);
+    expect(Number(raw.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = (await raw.json()) as { error: { json: { data: { code: string; httpStatus: number } } } };
+    expect(body.error.json.data).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429 });
+
+    const bob = await clientFor('bob');
+    await expect(bob.client.calendar.listEvents.query(week)).resolves.toMatchObject({ items: [] });
+    // Health checks are not limited.
+    expect((await fetch(`${sys.app.url}/health`)).status).toBe(200);
+  });
+
+  it('counts one limit across two server processes on the same database', async () => {
+    const carol = await clientFor('carol');
+    const onSecond = createCalendarClient({ url: `${second.url}/trpc`, getToken: () => carol.token });
+    for (let i = 0; i < 3; i++) await carol.client.calendar.listEvents.query(week);
+    for (let i = 0; i < API_LIMIT - 3; i++) await onSecond.calendar.listEvents.query(week);
+
+    expect(await failure(onSecond.calendar.listEvents.query(week))).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    expect(await failure(carol.client.calendar.listEvents.query(week))).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+  });
+
+  it('cuts a flood of notifications on one channel with 429, other channels unaffected', async () => {
+    const notify = (channelId: string) =>
+      fetch(`${sys.app.url}${WEBHOOK_PATH}`, {
+        method: 'POST',
+        headers: { 'x-goog-channel-id': channelId, 'x-goog-channel-token': 'not-the-token', 'x-goog-resource-id': 'r', 'x-goog-resource-state': 'exists', 'x-goog-message-number': '1' },
+      });
+    const flood = await Promise.all(Array.from({ length: 60 }, () => notify('flooded-channel')));
+    const limited = flood.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(Number(limited[0]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // The rest reached the receiver, which refuses a forged token.
+    expect(new Set(flood.map((r) => r.status))).toEqual(new Set([403, 429]));
+
+    expect((await notify('another-channel')).status).toBe(403);
+  });
+});
+
+describe('headers', () => {
+  it('sends helmet security headers', async () => {
+    const res = await fetch(`${sys.app.url}/health`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('allows CORS from the configured origins only', async () => {
+    const { token } = await clientFor('cors-user');
+    const preflight = (origin: string, base = sys.app.url) =>
+      fetch(`${base}/trpc/calendar.listEvents`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+
+    const allowed = await preflight(CRM_ORIGIN);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(CRM_ORIGIN);
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+
+    const get = await fetch(listUrl(sys.app.url), { headers: { origin: CRM_ORIGIN, authorization: `Bearer ${token}` } });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('access-control-allow-origin')).toBe(CRM_ORIGIN);
+    expect(get.headers.get('access-control-expose-headers')).toContain('x-request-id');
+
+    const foreign = await preflight('https://evil.example.com');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    const foreignGet = await fetch(listUrl(sys.app.url), { headers: { origin: 'https://evil.example.com', authorization: `Bearer ${token}` } });
+    expect(foreignGet.headers.get('access-control-allow-origin')).toBeNull();
+
+    // A process without CORS_ORIGINS sends no CORS headers at all.
+    const none = await preflight(CRM_ORIGIN, second.url);
+    expect(none.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
+    const given = await fetch(`${sys.app.url}/health`, { headers: { 'x-request-id': 'lb-7f3a.b_c-9' } });
+    expect(given.headers.get('x-request-id')).toBe('lb-7f3a.b_c-9');
+
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const generated = await fetch(`${sys.app.url}/health`);
+    expect(generated.headers.get('x-request-id')).toMatch(uuid);
+    for (const bad of ['has spaces', 'x'.repeat(129), 'semi;colon', '<script>']) {
+      const res = await fetch(`${sys.app.url}/health`, { headers: { 'x-request-id': bad } });
+      expect(res.headers.get('x-request-id')).toMatch(uuid);
+    }
+    // Also on errors and on tRPC answers.
+    expect((await fetch(`${sys.app.url}/nowhere`, { headers: { 'x-request-id': 'req-404' } })).headers.get('x-request-id')).toBe('req-404');
+  });
+});
+
+describe('body limits', () => {
+  it('answers a 200 kb procedure body with 413 in the typed error shape, not 500', async () => {
+    const { token } = await clientFor('big-body-user');
+    const body = JSON.stringify({ json: { summary: 'x'.repeat(200 * 1024), startTime: '2031-07-08T10:00:00.000Z', endTime: '2031-07-08T11:00:00.000Z' } });
+    const res = await fetch(`${sys.app.url}/trpc/calendar.createEvent`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const json = (await res.json()) as { error: { json: { data: { code: string; httpStatus: number } } } };
+    expect(json.error.json.data).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 });
+    expect(await sys.rowCount()).toBe(0);
+  });
+});

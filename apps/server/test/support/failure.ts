@@ -1,0 +1,28 @@
+import { TRPCClientError, type AppRouter } from '@calsync/client';
+
+export interface Failure {
+  code: string;
+  httpStatus: number;
+  message: string;
+  /** Fields the server named as wrong (BAD_REQUEST). */
+  fields: string[];
+}
+
+/** Awaits a procedure call that must fail and returns the typed error the client received. */
+export async function failure(call: Promise<unknown>): Promise<Failure> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof TRPCClientError) {
+      const e = err as TRPCClientError<AppRouter>;
+      return {
+        code: e.data?.code ?? 'UNKNOWN',
+        httpStatus: e.data?.httpStatus ?? 0,
+        message: e.message,
+        fields: (e.data?.fieldErrors ?? []).map((f) => f.field),
+      };
+    }
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
