@@ -1,0 +1,156 @@
+import type { EventDTO } from '@calsync/client';
+import { useState, type FormEvent } from 'react';
+import { fromInputs, toDateInput, toTimeInput } from './dates.ts';
+import type { ApiProblem } from './errors.ts';
+
+export interface MeetingDraft {
+  summary: string;
+  startTime: Date;
+  endTime: Date;
+  attendees: string[];
+  description: string;
+  createMeetLink: boolean;
+}
+
+const DURATIONS = [15, 30, 45, 60, 90, 120];
+
+/** Emails typed one per line or separated by commas, spaces or semicolons. */
+function parseAttendees(text: string): string[] {
+  return text.split(/[\s,;]+/).filter((s) => s.length > 0);
+}
+
+/**
+ * Schedules a meeting, or edits one (`event` given). Problems are the API's: the form shows its
+ * messages next to the fields they name, so the rules live in one place, the server.
+ */
+export function MeetingForm(props: {
+  event?: EventDTO;
+  initialStart: Date;
+  busy: boolean;
+  problem: ApiProblem | null;
+  onSubmit: (draft: MeetingDraft) => void;
+  onClose: () => void;
+}) {
+  const e = props.event;
+  const initialMinutes = e ? Math.round((e.endTime.getTime() - e.startTime.getTime()) / 60_000) : 30;
+  const [summary, setSummary] = useState(e?.summary ?? '');
+  const [date, setDate] = useState(toDateInput(e?.startTime ?? props.initialStart));
+  const [time, setTime] = useState(toTimeInput(e?.startTime ?? props.initialStart));
+  const [minutes, setMinutes] = useState(initialMinutes);
+  const [attendees, setAttendees] = useState((e?.attendees ?? []).map((a) => a.email).join(', '));
+  const [description, setDescription] = useState(e?.description ?? '');
+  const [meet, setMeet] = useState(true);
+  const [localProblem, setLocalProblem] = useState<string | null>(null);
+
+  const submit = (ev: FormEvent) => {
+    ev.preventDefault();
+    const startTime = fromInputs(date, time);
+    if (!startTime) {
+      setLocalProblem('Pick a date and a start time.');
+      return;
+    }
+    setLocalProblem(null);
+    props.onSubmit({
+      summary,
+      startTime,
+      endTime: new Date(startTime.getTime() + minutes * 60_000),
+      attendees: parseAttendees(attendees),
+      description,
+      createMeetLink: meet,
+    });
+  };
+
+  const fields = props.problem?.fields ?? {};
+  const list = parseAttendees(attendees);
+  // The API names attendees by position ("attendees.1"); say which address it means.
+  const attendeeErrors = Object.entries(fields)
+    .filter(([field]) => field === 'attendees' || field.startsWith('attendees.'))
+    .map(([field, message]) => {
+      const index = Number(field.split('.')[1]);
+      const email = Number.isInteger(index) ? list[index] : undefined;
+      return email ? `${email}: ${message}` : message;
+    });
+  const timeError = fields.startTime ?? fields.endTime;
+  const known = new Set(['summary', 'startTime', 'endTime', 'description']);
+  const shownAtFields = Object.keys(fields).some((f) => known.has(f) || f.startsWith('attendees'));
+
+  return (
+    <form className="panel meeting-form" onSubmit={submit} aria-label={e ? 'Edit meeting' : 'Schedule a meeting'} noValidate>
+      <header className="panel-head">
+        <h2>{e ? 'Edit meeting' : 'Schedule a meeting'}</h2>
+        <button type="button" className="icon" onClick={props.onClose} aria-label="Close">
+          ×
+        </button>
+      </header>
+      <label>
+        Title
+        <input name="summary" value={summary} onChange={(v) => setSummary(v.target.value)} placeholder="Intro call with Acme" autoFocus />
+        {fields.summary && <span className="field-error">{fields.summary}</span>}
+      </label>
+      <div className="row">
+        <label>
+          Date
+          <input name="date" type="date" value={date} onChange={(v) => setDate(v.target.value)} />
+        </label>
+        <label>
+          Start
+          <input name="time" type="time" value={time} step={300} onChange={(v) => setTime(v.target.value)} />
+        </label>
+        <label>
+          Duration
+          <select name="duration" value={minutes} onChange={(v) => setMinutes(Number(v.target.value))}>
+            {[...new Set([...DURATIONS, initialMinutes])].sort((a, b) => a - b).map((m) => (
+              <option key={m} value={m}>
+                {m < 60 ? `${m} min` : `${m / 60} h`.replace('.5 h', ' h 30')}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {timeError && <span className="field-error">{timeError}</span>}
+      <label>
+        Attendees
+        <textarea name="attendees" rows={2} value={attendees} onChange={(v) => setAttendees(v.target.value)} placeholder="buyer@example.com, cto@example.com" />
+        {attendeeErrors.map((m) => (
+          <span key={m} className="field-error">
+            {m}
+          </span>
+        ))}
+      </label>
+      <label>
+        Notes
+        <textarea name="description" rows={2} value={description} onChange={(v) => setDescription(v.target.value)} />
+        {fields.description && <span className="field-error">{fields.description}</span>}
+      </label>
+      {!e && (
+        <label className="check">
+          <input name="meet" type="checkbox" checked={meet} onChange={(v) => setMeet(v.target.checked)} />
+          Add Google Meet video conferencing
+        </label>
+      )}
+      {localProblem && (
+        <p className="error" role="alert">
+          {localProblem}
+        </p>
+      )}
+      {props.problem && !shownAtFields && (
+        <p className="error" role="alert">
+          {props.problem.message}
+        </p>
+      )}
+      {props.problem && shownAtFields && (
+        <p className="error" role="alert">
+          Please fix the fields marked above.
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={props.busy}>
+          {props.busy ? 'Saving…' : e ? 'Save changes' : 'Schedule meeting'}
+        </button>
+        <button type="button" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
+    </form>
+  );
+}
