@@ -1,0 +1,108 @@
+import { EventService, type EventPage } from '@calsync/calendar';
+import { entities } from '@calsync/db';
+import { GoogleCalendarGateway } from '@calsync/google';
+import type { ServiceAccountKey } from '@calsync/google-calendar-emulator';
+import { MikroORM } from '@mikro-orm/postgresql';
+
+/** One statement the server sends for a listEvents call, in the forms the bench needs. */
+export interface CapturedStatement {
+  /** Exactly what reaches PostgreSQL: MikroORM inlines the parameters (simple query protocol). */
+  inlined: string;
+  /** The same with $1..$n placeholders, for a prepared statement; undefined if it cannot be split safely. */
+  text: string | undefined;
+  values: unknown[];
+}
+
+export interface ListInput {
+  timeMin: Date;
+  timeMax: Date;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/**
+ * Learns the list query by running the server's own code path (EventService.listEvents, the
+ * exported domain service the tRPC procedure calls) on an ORM of the bench's own whose `onQuery`
+ * hook records every statement. Nothing is copied from the server's source, so whatever
+ * listWindow becomes, the raw-SQL baseline is the SQL it runs.
+ */
+interface Recorder {
+  statements: Array<{ sql: string; params: readonly unknown[] }> | undefined;
+}
+
+export class ListQueryProbe {
+  private constructor(
+    private readonly recorder: Recorder,
+    private readonly orm: MikroORM,
+    private readonly events: EventService,
+    private readonly calendarId: string,
+  ) {}
+
+  static async open(opts: { databaseUrl: string; calendarId: string; key: ServiceAccountKey; emulatorUrl: string; impersonateUser: string }): Promise<ListQueryProbe> {
+    const recorder: Recorder = { statements: undefined };
+    const orm = await MikroORM.init({
+      clientUrl: opts.databaseUrl,
+      entities: [...entities],
+      pool: { min: 0, max: 1 },
+      onQuery: (sql, params) => {
+        recorder.statements?.push({ sql, params });
+        return sql;
+      },
+    });
+    // Listing never calls Google; the service needs a gateway all the same, so it gets a real one.
+    const google = new GoogleCalendarGateway({ credentials: opts.key, impersonateUser: opts.impersonateUser, apiBaseUrl: opts.emulatorUrl });
+    const probe = new ListQueryProbe(recorder, orm, new EventService({ em: orm.em, google }), opts.calendarId);
+    // A fresh ORM's first query is preceded by its own check that the database exists: keep that
+    // out of the recording with one unrecorded call.
+    await probe.events.listEvents(probe.scope, { timeMin: new Date(0), timeMax: new Date(60_000), limit: 1 });
+    return probe;
+  }
+
+  /** Runs one listEvents call and returns its page and the statements it sent. */
+  async capture(input: ListInput): Promise<{ page: EventPage; statements: CapturedStatement[] }> {
+    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    this.recorder.statements = recorded;
+    try {
+      const page = await this.events.listEvents(this.scope, input);
+      const platform = this.orm.em.getPlatform();
+      const statements = recorded.map(({ sql, params }) => ({
+        inlined: platform.formatQuery(sql, params),
+        text: positional(sql, params.length),
+        values: [...params],
+      }));
+      return { page, statements };
+    } finally {
+      this.recorder.statements = undefined;
+    }
+  }
+
+  private get scope() {
+    return { userId: 'bench-user', calendarId: this.calendarId };
+  }
+
+  async close(): Promise<void> {
+    await this.orm.close(true);
+  }
+}
+
+/**
+ * MikroORM's `?` placeholders as PostgreSQL's `$n`, following the rules of its formatQuery
+ * (`\?` is a literal question mark, `??` an identifier parameter, every other `?` a value).
+ */
+function positional(sql: string, paramCount: number): string | undefined {
+  let out = '';
+  let n = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const ch = sql[i];
+    if (ch === '\\' && sql[i + 1] === '?') {
+      out += '?';
+      i++;
+    } else if (ch === '?') {
+      if (sql[i + 1] === '?') return undefined;
+      out += `$${++n}`;
+    } else {
+      out += ch;
+    }
+  }
+  return n === paramCount ? out : undefined;
+}

@@ -1,0 +1,106 @@
+import { SIZES } from './modes.ts';
+import { buildReport, failed, formatTable, writeReport, type Mode, type Result } from './report.ts';
+import { fullSyncScenario } from './scenarios/full-sync.ts';
+import { googleCallsScenario } from './scenarios/google-calls.ts';
+import { idleRssScenario } from './scenarios/idle-rss.ts';
+import { incrementalSyncScenario } from './scenarios/incremental-sync.ts';
+import { listEventsScenario } from './scenarios/list-events.ts';
+import { notificationStormScenario } from './scenarios/notification-storm.ts';
+import { watchCalendar } from './scenarios/push.ts';
+import { webhookVisibleScenario } from './scenarios/webhook-visible.ts';
+import { startBenchSystem } from './system.ts';
+
+const USAGE = `pnpm bench [--quick]
+
+Measures the hot paths against real PostgreSQL (DATABASE_URL's server, else an embedded one; a
+fresh database, dropped at the end), the Google emulator over HTTP and the real server process.
+Prints a table and writes bench/results/<mode>-<date>.json and bench/results/latest-<mode>.json.
+  --quick   CI sizes (100k listed rows, 20k synced events, 20 samples)
+Exit code 0 when every scenario ran (missed targets included), 1 when one could not run.`;
+
+const args = process.argv.slice(2).filter((a) => a !== '--');
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = args.filter((a) => a !== '--quick');
+if (unknown.length) {
+  console.error(`unknown argument(s): ${unknown.join(' ')}\n\n${USAGE}`);
+  process.exit(2);
+}
+const mode: Mode = args.includes('--quick') ? 'quick' : 'full';
+const sizes = SIZES[mode];
+// Progress goes to stderr: stdout is the report.
+const log = (message: string) => console.error(message);
+
+const results: Result[] = [];
+let broken = false;
+/** Runs a scenario; one that throws is reported as an error row and the run goes on where it can. */
+async function step<T>(name: string, run: () => Promise<T>, rows: (value: T) => Result[]): Promise<T | undefined> {
+  log(`${name}...`);
+  const started = performance.now();
+  try {
+    const value = await run();
+    results.push(...rows(value));
+    log(`${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return value;
+  } catch (err) {
+    broken = true;
+    results.push(failed(name, err));
+    log(`${name}: FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
+const runStarted = performance.now();
+log(`calsync bench, ${mode} mode`);
+const system = await startBenchSystem();
+process.once('SIGINT', () => {
+  void system.close().finally(() => process.exit(130));
+});
+try {
+  // Phase 1: a fresh server, then the list benchmark on a table seeded directly in SQL.
+  const server = await system.startServer();
+  await step('idle server RSS', () => idleRssScenario(server), (r) => r);
+  await step('Google calls per operation', () => googleCallsScenario(system, server), (r) => r);
+  await step(`listEvents over ${sizes.listRows.toLocaleString('en-US')} rows`, () => listEventsScenario(system, server, sizes, log), (r) => r);
+  await server.process.stop();
+
+  // Phase 2: a fresh server (its memory is the sync's), the calendar's rows those of a real sync.
+  await system.sql.query('truncate calendar_events');
+  await system.sql.query('delete from calendar_sync_states');
+  const syncServer = await system.startServer();
+  const synced = await step(`full sync of ${sizes.syncEvents.toLocaleString('en-US')} events`, () => fullSyncScenario(system, syncServer, sizes), (r) => r.results);
+  if (synced) {
+    const watched = await step(
+      'watch',
+      async () => {
+        await watchCalendar(system, syncServer);
+        return true;
+      },
+      () => [],
+    );
+    if (watched) {
+      await step('incremental sync of 1 change', () => incrementalSyncScenario(system, synced.ids, sizes), (r) => r);
+      await step('webhook to visible', () => webhookVisibleScenario(system, syncServer, synced.ids, sizes), (r) => r);
+      await step('notification storm', () => notificationStormScenario(system, synced.ids, sizes), (r) => r);
+    }
+  }
+} catch (err) {
+  broken = true;
+  results.push(failed('setup', err));
+  log(`setup FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  await system.close();
+}
+
+const report = buildReport(mode, results);
+console.log(formatTable(report));
+for (const r of results) {
+  const lines = r.details['planTop'];
+  if (Array.isArray(lines)) console.log(`\nlist query plans (EXPLAIN ANALYZE, BUFFERS; top nodes):\n${lines.map((l) => `  ${String(l)}`).join('\n')}`);
+}
+const files = await writeReport(report);
+log(`\nwritten: ${files.join(', ')}  (${((performance.now() - runStarted) / 1000).toFixed(0)} s in all)`);
+// Pools and keep-alive agents of libraries may linger; the report is complete.
+process.exit(broken ? 1 : 0);

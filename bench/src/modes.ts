@@ -1,0 +1,15 @@
+import type { Mode } from './report.ts';
+
+/** How big each scenario is in a mode; `quick` is CI-sized (the whole run well under two minutes on 2 cores). */
+export interface Sizes {
+  listRows: number;
+  listSeconds: number;
+  syncEvents: number;
+  samples: number;
+  stormEdits: number;
+}
+
+export const SIZES: Record<Mode, Sizes> = {
+  full: { listRows: 1_000_000, listSeconds: 10, syncEvents: 100_000, samples: 50, stormEdits: 1000 },
+  quick: { listRows: 100_000, listSeconds: 4, syncEvents: 20_000, samples: 20, stormEdits: 1000 },
+};

@@ -1,0 +1,104 @@
+import superjson from 'superjson';
+import { ListQueryProbe, type CapturedStatement } from '../list-query.ts';
+import type { Sizes } from '../modes.ts';
+import { result, type Result } from '../report.ts';
+import { middleWeek, seedEvents } from '../seed.ts';
+import type { BenchServer, BenchSystem } from '../system.ts';
+import { explain, type Plan } from '../util/explain.ts';
+import { httpLoad, sqlLoad } from '../util/load.ts';
+import { round } from '../util/stats.ts';
+
+const PAGE = 250;
+const CONNECTIONS = 2;
+/** "A later page": deep enough that a keyset that degrades with depth would show it. */
+const LATER_PAGE = 10;
+
+/**
+ * listEvents of a week in the middle of a 3-year calendar: tRPC over HTTP (the real server, a
+ * fixed GET as a calendar view sends it) against the same SQL sent straight to PostgreSQL.
+ */
+export async function listEventsScenario(system: BenchSystem, server: BenchServer, sizes: Sizes, log: (m: string) => void): Promise<Result[]> {
+  const seedStarted = performance.now();
+  await seedEvents(system.sql, system.calendarId, sizes.listRows, (done) => log(`  seeded ${done.toLocaleString('en-US')} rows`));
+  const seedSeconds = round((performance.now() - seedStarted) / 1000, 1);
+  const week = middleWeek();
+  const input = { timeMin: week.timeMin, timeMax: week.timeMax, limit: PAGE };
+
+  const probe = await ListQueryProbe.open({
+    databaseUrl: system.databaseUrl,
+    calendarId: system.calendarId,
+    key: system.key,
+    emulatorUrl: system.emulator.url,
+    impersonateUser: system.calendarId,
+  });
+  let first: CapturedStatement[];
+  let later: { page: number; statements: CapturedStatement[] };
+  let rowsInWindow: number;
+  let firstPageItems: number;
+  try {
+    const captured = await probe.capture(input);
+    first = captured.statements;
+    firstPageItems = captured.page.items.length;
+    later = { page: 1, statements: first };
+    rowsInWindow = captured.page.items.length;
+    let cursor = captured.page.nextCursor;
+    for (let page = 2; cursor; page++) {
+      const next = await probe.capture({ ...input, cursor });
+      if (page <= LATER_PAGE) later = { page, statements: next.statements };
+      rowsInWindow += next.page.items.length;
+      cursor = next.page.nextCursor;
+    }
+  } finally {
+    await probe.close();
+  }
+  if (first.length === 0) throw new Error('listEvents sent no SQL: nothing to compare with');
+
+  const plans = {
+    firstPage: await explainAll(system, first),
+    [`page${later.page}`]: await explainAll(system, later.statements),
+  };
+  const planTop = Object.entries(plans).flatMap(([name, statementPlans]) =>
+    statementPlans.flatMap((p, i) => [`${name}${statementPlans.length > 1 ? ` statement ${i + 1}` : ''}: execution ${p.executionMs} ms`, ...p.top.map((l) => `  ${l}`)]),
+  );
+
+  const url = `${server.url}/trpc/calendar.listEvents?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
+  const headers = { authorization: `Bearer ${server.token}` };
+  await checkResponse(url, headers, firstPageItems);
+
+  log(`  tRPC over HTTP: ${CONNECTIONS} connections, ${sizes.listSeconds} s`);
+  await httpLoad({ url, headers, connections: CONNECTIONS, seconds: 1 });
+  const http = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds });
+  log(`  raw SQL: ${CONNECTIONS} connections, ${sizes.listSeconds} s`);
+  const sql = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds });
+  if (http.failures > 0 || sql.failures > 0) throw new Error(`list load had failures: HTTP ${http.failures}, SQL ${sql.failures}`);
+
+  const dataset = { rows: sizes.listRows, seedSeconds, window: { timeMin: week.timeMin.toISOString(), timeMax: week.timeMax.toISOString() }, rowsInWindow, pageSize: PAGE };
+  const details = { dataset, http, sql, planTop, plans, statements: first.map((s) => ({ inlined: s.inlined, prepared: s.text ?? null })) };
+  return [
+    result('listEvents p99 (tRPC over HTTP)', http.latency.p99, 'ms', { op: '<=', value: 10 }, details),
+    result('listEvents p99 ratio tRPC / raw SQL', round(http.latency.p99 / sql.latency.p99, 2), 'x', { op: '<=', value: 2 }, {
+      httpP99Ms: http.latency.p99,
+      sqlP99Ms: sql.latency.p99,
+      httpP50Ms: http.latency.p50,
+      sqlP50Ms: sql.latency.p50,
+    }),
+    result('listEvents throughput tRPC / raw SQL', round((100 * http.requestsPerSecond) / sql.requestsPerSecond, 1), '%', { op: '>=', value: 50 }, {
+      httpRequestsPerSecond: http.requestsPerSecond,
+      sqlRequestsPerSecond: sql.requestsPerSecond,
+    }),
+  ];
+}
+
+async function explainAll(system: BenchSystem, statements: CapturedStatement[]): Promise<Plan[]> {
+  const plans: Plan[] = [];
+  for (const s of statements) plans.push(await explain(system.sql, s.inlined));
+  return plans;
+}
+
+/** One request before the load: a wrong URL or token would otherwise be measured as fast 4xx answers. */
+async function checkResponse(url: string, headers: Record<string, string>, expectedItems: number): Promise<void> {
+  const res = await fetch(url, { headers });
+  const body = (await res.json()) as { result?: { data?: { json?: { items?: unknown[] } } } };
+  const items = body.result?.data?.json?.items?.length;
+  if (!res.ok || items !== expectedItems) throw new Error(`listEvents over HTTP answered ${res.status} with ${items} items (expected ${expectedItems}): ${JSON.stringify(body).slice(0, 500)}`);
+}
