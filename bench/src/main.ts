@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { SIZES } from './modes.ts';
 import { buildReport, failed, formatTable, writeReport, type Mode, type Result } from './report.ts';
 import { fullSyncScenario } from './scenarios/full-sync.ts';
@@ -10,25 +12,38 @@ import { watchCalendar } from './scenarios/push.ts';
 import { webhookVisibleScenario } from './scenarios/webhook-visible.ts';
 import { startBenchSystem } from './system.ts';
 
-const USAGE = `pnpm bench [--quick]
+const USAGE = `pnpm bench [--quick] [--only list|sync] [--profile]
 
 Measures the hot paths against real PostgreSQL (DATABASE_URL's server, else an embedded one; a
 fresh database, dropped at the end), the Google emulator over HTTP and the real server process.
 Prints a table and writes bench/results/<mode>-<date>.json and bench/results/latest-<mode>.json.
-  --quick   CI sizes (100k listed rows, 20k synced events, 20 samples)
+  --quick        CI sizes (100k listed rows, 20k synced events, 20 samples)
+  --only list    only the first server: idle RSS, Google calls per operation, listEvents
+  --only sync    only the second server: full and incremental sync, webhook to visible, storm
+  --profile      the server processes run with --cpu-prof; profiles go to bench/results/profiles/
+                 (open them in Chrome DevTools or speedscope)
 Exit code 0 when every scenario ran (missed targets included), 1 when one could not run.`;
 
-const args = process.argv.slice(2).filter((a) => a !== '--');
-if (args.includes('--help') || args.includes('-h')) {
+let parsed;
+try {
+  parsed = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== '--'),
+    options: { quick: { type: 'boolean' }, only: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  }).values;
+  if (parsed.only !== undefined && parsed.only !== 'list' && parsed.only !== 'sync') throw new Error(`--only takes list or sync, not ${parsed.only}`);
+} catch (err) {
+  console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const unknown = args.filter((a) => a !== '--quick');
-if (unknown.length) {
-  console.error(`unknown argument(s): ${unknown.join(' ')}\n\n${USAGE}`);
-  process.exit(2);
-}
-const mode: Mode = args.includes('--quick') ? 'quick' : 'full';
+const mode: Mode = parsed.quick ? 'quick' : 'full';
+const runList = parsed.only !== 'sync';
+const runSync = parsed.only !== 'list';
+const cpuProfileDir = parsed.profile ? fileURLToPath(new URL('../results/profiles/', import.meta.url)) : undefined;
 const sizes = SIZES[mode];
 // Progress goes to stderr: stdout is the report.
 const log = (message: string) => console.error(message);
@@ -54,36 +69,41 @@ async function step<T>(name: string, run: () => Promise<T>, rows: (value: T) => 
 
 const runStarted = performance.now();
 log(`calsync bench, ${mode} mode`);
-const system = await startBenchSystem();
+const system = await startBenchSystem({ cpuProfileDir });
+if (cpuProfileDir) log(`CPU profiles of the server processes: ${cpuProfileDir}`);
 process.once('SIGINT', () => {
   void system.close().finally(() => process.exit(130));
 });
 try {
   // Phase 1: a fresh server, then the list benchmark on a table seeded directly in SQL.
-  const server = await system.startServer();
-  await step('idle server RSS', () => idleRssScenario(server), (r) => r);
-  await step('Google calls per operation', () => googleCallsScenario(system, server), (r) => r);
-  await step(`listEvents over ${sizes.listRows.toLocaleString('en-US')} rows`, () => listEventsScenario(system, server, sizes, log), (r) => r);
-  await server.process.stop();
+  if (runList) {
+    const server = await system.startServer();
+    await step('idle server RSS', () => idleRssScenario(server), (r) => r);
+    await step('Google calls per operation', () => googleCallsScenario(system, server), (r) => r);
+    await step(`listEvents over ${sizes.listRows.toLocaleString('en-US')} rows`, () => listEventsScenario(system, server, sizes, log), (r) => r);
+    await server.process.stop();
+  }
 
-  // Phase 2: a fresh server (its memory is the sync's), the calendar's rows those of a real sync.
-  await system.sql.query('truncate calendar_events');
-  await system.sql.query('delete from calendar_sync_states');
-  const syncServer = await system.startServer();
-  const synced = await step(`full sync of ${sizes.syncEvents.toLocaleString('en-US')} events`, () => fullSyncScenario(system, syncServer, sizes), (r) => r.results);
-  if (synced) {
-    const watched = await step(
-      'watch',
-      async () => {
-        await watchCalendar(system, syncServer);
-        return true;
-      },
-      () => [],
-    );
-    if (watched) {
-      await step('incremental sync of 1 change', () => incrementalSyncScenario(system, synced.ids, sizes), (r) => r);
-      await step('webhook to visible', () => webhookVisibleScenario(system, syncServer, synced.ids, sizes), (r) => r);
-      await step('notification storm', () => notificationStormScenario(system, synced.ids, sizes), (r) => r);
+  if (runSync) {
+    // Phase 2: a fresh server (its memory is the sync's), the calendar's rows those of a real sync.
+    await system.sql.query('truncate calendar_events');
+    await system.sql.query('delete from calendar_sync_states');
+    const syncServer = await system.startServer();
+    const synced = await step(`full sync of ${sizes.syncEvents.toLocaleString('en-US')} events`, () => fullSyncScenario(system, syncServer, sizes), (r) => r.results);
+    if (synced) {
+      const watched = await step(
+        'watch',
+        async () => {
+          await watchCalendar(system, syncServer);
+          return true;
+        },
+        () => [],
+      );
+      if (watched) {
+        await step('incremental sync of 1 change', () => incrementalSyncScenario(system, synced.ids, sizes), (r) => r);
+        await step('webhook to visible', () => webhookVisibleScenario(system, syncServer, synced.ids, sizes), (r) => r);
+        await step('notification storm', () => notificationStormScenario(system, synced.ids, sizes), (r) => r);
+      }
     }
   }
 } catch (err) {
@@ -100,7 +120,7 @@ for (const r of results) {
   const lines = r.details['planTop'];
   if (Array.isArray(lines)) console.log(`\nlist query plans (EXPLAIN ANALYZE, BUFFERS; top nodes):\n${lines.map((l) => `  ${String(l)}`).join('\n')}`);
 }
-const files = await writeReport(report);
+const files = await writeReport(report, parsed.only);
 log(`\nwritten: ${files.join(', ')}  (${((performance.now() - runStarted) / 1000).toFixed(0)} s in all)`);
 // Pools and keep-alive agents of libraries may linger; the report is complete.
 process.exit(broken ? 1 : 0);

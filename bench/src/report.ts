@@ -75,10 +75,12 @@ function formatNumber(n: number): string {
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 /** `<mode>-<date>.json` (history) and `latest-<mode>.json`; each written whole or not at all. */
-export async function writeReport(report: Report): Promise<string[]> {
+/** A partial run (`--only`) is written under its own name: latest-<mode>.json stays a whole run's. */
+export async function writeReport(report: Report, only?: string): Promise<string[]> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  const files = [`${report.mode}-${report.date.replace(/[:.]/g, '-')}.json`, `latest-${report.mode}.json`].map((f) => `${RESULTS_DIR}${f}`);
+  const name = only ? `${report.mode}-only-${only}` : report.mode;
+  const files = [`${name}-${report.date.replace(/[:.]/g, '-')}.json`, `latest-${name}.json`].map((f) => `${RESULTS_DIR}${f}`);
   for (const file of files) {
     await writeFile(`${file}.tmp`, json);
     await rename(`${file}.tmp`, file);

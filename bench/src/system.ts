@@ -35,7 +35,7 @@ export interface BenchSystem {
   close(): Promise<void>;
 }
 
-export async function startBenchSystem(): Promise<BenchSystem> {
+export async function startBenchSystem(opts: { cpuProfileDir?: string | undefined } = {}): Promise<BenchSystem> {
   const db: TestDatabase = await createTestDatabase();
   let emulator: RunningEmulator | undefined;
   const servers = new Set<ServerProcess>();
@@ -76,7 +76,7 @@ export async function startBenchSystem(): Promise<BenchSystem> {
       calendarId: CALENDAR_USER,
       sql,
       async startServer() {
-        const proc = await startServerProcess(env);
+        const proc = await startServerProcess(env, opts);
         servers.add(proc);
         const token = await signToken(JWT_SECRET, 'bench-user', { expiresIn: '2h' });
         const client = createCalendarClient({ url: `${proc.url}/trpc`, getToken: () => token });
