@@ -5,11 +5,6 @@ type Annotation = ['Date'] | ['undefined'];
 const escapeKey = (key: string): string => (key.includes('.') || key.includes('\\') ? key.replace(/\\/g, '\\\\').replace(/\./g, '\\.') : key);
 const REFUSED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function isPlainObject(v: object): v is Record<string, unknown> {
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
 class Unsupported extends Error {}
 
 /**
@@ -19,69 +14,107 @@ class Unsupported extends Error {}
  * NaN, -0, class instances, an object reached twice, ...) goes to superjson itself, so the output
  * is always what `superjson.serialize` would give and clients decode it with superjson as ever.
  */
-/** A path kept as a chain and only turned into superjson's dotted string when a value needs it. */
-interface PathNode {
-  parent: PathNode | null;
-  key: string;
-}
-
-function pathString(node: PathNode): string {
-  let out = node.key;
-  for (let p = node.parent; p; p = p.parent) out = `${p.key}.${out}`;
-  return out;
-}
-
 export function serializeOutput(value: unknown): SuperJSONResult {
-  const annotations: Array<[string, Annotation]> = [];
-  let rootAnnotation: Annotation | undefined;
-  const seen = new Set<object>();
-  // The path is the container chain plus the key inside it; a string is built only for a value
-  // that needs an annotation (a Date or undefined), not for every field.
-  const annotate = (parent: PathNode | null, key: string | null, a: Annotation) => {
-    if (key === null) rootAnnotation = a;
-    else annotations.push([pathString({ parent, key }), a]);
-  };
-
-  const walk = (v: unknown, parent: PathNode | null, key: string | null): unknown => {
-    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v) || Object.is(v, -0)) throw new Unsupported();
-      return v;
-    }
-    if (v === undefined) {
-      if (key === null) throw new Unsupported();
-      annotate(parent, key, ['undefined']);
-      return null;
-    }
-    if (v instanceof Date) {
-      if (Number.isNaN(v.getTime())) throw new Unsupported();
-      annotate(parent, key, ['Date']);
-      return v.toISOString();
-    }
-    if (typeof v !== 'object' || seen.has(v)) throw new Unsupported();
-    seen.add(v);
-    const here: PathNode | null = key === null ? null : { parent, key };
-    if (Array.isArray(v)) return v.map((item, i) => walk(item, here, String(i)));
-    if (!isPlainObject(v)) throw new Unsupported();
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) {
-      if (REFUSED_KEYS.has(k)) throw new Unsupported();
-      out[k] = walk(v[k], here, escapeKey(k));
-    }
-    return out;
-  };
-
+  const state: WalkState = { values: null, root: undefined, seen: new Set() };
   let json: unknown;
   try {
-    json = walk(value, null, null);
+    json = encode(value, null, state);
   } catch (err) {
     if (err instanceof Unsupported) return superjson.serialize(value);
     throw err;
   }
   const result = { json } as SuperJSONResult;
-  if (rootAnnotation) result.meta = { values: rootAnnotation, v: 1 } as SuperJSONResult['meta'];
-  else if (annotations.length > 0) result.meta = { values: Object.fromEntries(annotations), v: 1 } as SuperJSONResult['meta'];
+  if (state.root) result.meta = { values: state.root, v: 1 } as SuperJSONResult['meta'];
+  else if (state.values) result.meta = { values: state.values, v: 1 } as SuperJSONResult['meta'];
   return result;
+}
+
+interface WalkState {
+  /** superjson's annotations: dotted (escaped) path -> type, in the order superjson lists them. */
+  values: Record<string, Annotation> | null;
+  /** The annotation of the value itself, when it is a Date. */
+  root: Annotation | undefined;
+  seen: Set<object>;
+}
+
+function annotate(state: WalkState, path: string | null, a: Annotation): void {
+  if (path === null) {
+    state.root = a;
+    return;
+  }
+  (state.values ??= {})[path] = a;
+}
+
+/**
+ * One plain recursive function (no closures or path objects per value): a page of 250 events is
+ * ~6,000 values. `path` is the value's escaped dotted path, null for the root.
+ */
+function encode(v: unknown, path: string | null, state: WalkState): unknown {
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || Object.is(v, -0)) throw new Unsupported();
+    return v;
+  }
+  if (v === undefined) {
+    if (path === null) throw new Unsupported();
+    annotate(state, path, ['undefined']);
+    return null;
+  }
+  if (typeof v !== 'object') throw new Unsupported();
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto === Date.prototype) {
+    const time = (v as Date).getTime();
+    if (Number.isNaN(time)) throw new Unsupported();
+    annotate(state, path, ['Date']);
+    return isoString(v as Date, time);
+  }
+  if (state.seen.has(v)) throw new Unsupported();
+  state.seen.add(v);
+  const prefix = path === null ? '' : `${path}.`;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = encode(v[i], prefix + String(i), state);
+    return out;
+  }
+  if (proto !== Object.prototype && proto !== null) throw new Unsupported();
+  const source = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(source)) {
+    if (REFUSED_KEYS.has(k)) throw new Unsupported();
+    out[k] = encode(source[k], prefix + escapeKey(k), state);
+  }
+  return out;
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const MS_PER_DAY = 86_400_000;
+/** 'YYYY-MM-DDT' per day number since the epoch: a page's events share a handful of days. */
+const dayPrefixes = new Map<number, string>();
+const MAX_CACHED_DAYS = 4096;
+
+/**
+ * Exactly `date.toISOString()`, about 20 times faster: V8's toISOString cost more than everything
+ * else in encoding a page (four dates per event). The date part comes from toISOString itself
+ * (so extended years stay right) once per day; the time of day is arithmetic and table lookups.
+ */
+export function isoString(date: Date, time = date.getTime()): string {
+  const day = Math.floor(time / MS_PER_DAY);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    const full = date.toISOString();
+    prefix = full.slice(0, full.indexOf('T') + 1);
+    if (dayPrefixes.size >= MAX_CACHED_DAYS) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  let ms = time - day * MS_PER_DAY;
+  const hours = Math.floor(ms / 3_600_000);
+  ms -= hours * 3_600_000;
+  const minutes = Math.floor(ms / 60_000);
+  ms -= minutes * 60_000;
+  const seconds = Math.floor(ms / 1000);
+  ms -= seconds * 1000;
+  return `${prefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[ms]}Z`;
 }
 
 /** The API's transformer: superjson both ways, with the fast encoder for what procedures return. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { serializeOutput } from '../src/transformer.ts';
+import { isoString, serializeOutput } from '../src/transformer.ts';
 
 // The fast encoder must be indistinguishable from superjson: same wire format for every value.
 const key = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a.b', 'x\\y', '.', '\\.', 'items', '0', 'v', 'meta', 'json'));
@@ -30,6 +30,17 @@ describe('serializeOutput', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('formats dates exactly as Date.prototype.toISOString, across the whole range of dates', () => {
+    fc.assert(
+      fc.property(fc.date({ noInvalidDate: true }), (d) => {
+        expect(isoString(d)).toBe(d.toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+    const edges = [0, -1, 1, -86_400_000, -86_400_001, 86_399_999, 8.64e15, -8.64e15, Date.UTC(-1, 0, 1), Date.UTC(10_000, 0, 1), Date.UTC(2000, 1, 29, 23, 59, 59, 999)];
+    for (const t of edges) expect(isoString(new Date(t))).toBe(new Date(t).toISOString());
   });
 
   it('decodes with superjson to the same value (an event page)', () => {
