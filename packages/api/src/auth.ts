@@ -16,31 +16,72 @@ export interface AuthConfig {
 
 export type TokenVerifier = (token: string) => Promise<AuthUser | null>;
 
+/** How long a verified token is remembered at most (a revoked JWKS key stops working within it). */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+export const MAX_REMEMBERED_TOKENS = 10_000;
+
 /**
  * Verifies a Bearer JWT with the configured secret and/or JWKS; returns null for anything
  * invalid (bad signature, expired, no subject) so the caller answers a plain UNAUTHORIZED.
+ *
+ * A token that verified is remembered until it expires, for at most VERIFIED_TOKEN_TTL_MS:
+ * a page sends the same token with every request, and checking its signature each time was a
+ * measurable part of a list request. Only valid tokens are remembered (garbage cannot fill it).
  */
-export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+export function createTokenVerifier(config: AuthConfig, opts: { now?: () => number } = {}): TokenVerifier {
   const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
   if (!secret && !jwks) throw new Error('createTokenVerifier needs jwtSecret or jwksUrl');
   const claims = { ...(config.issuer ? { issuer: config.issuer } : {}), ...(config.audience ? { audience: config.audience } : {}) };
+  const now = opts.now ?? Date.now;
 
-  return async (token) => {
+  const verify = async (token: string): Promise<VerifiedToken | null> => {
     const attempts = [
-      ...(secret ? [() => jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] })] : []),
-      ...(jwks ? [() => jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256', 'EdDSA'] })] : []),
+      ...(secret ? [() => jwtVerify(token, secret, { ...claims, algorithms: ['HS256'], currentDate: new Date(now()) })] : []),
+      ...(jwks ? [() => jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256', 'EdDSA'], currentDate: new Date(now()) })] : []),
     ];
     for (const attempt of attempts) {
       try {
         const { payload } = await attempt();
         if (typeof payload.sub !== 'string' || payload.sub === '') return null;
-        return { id: payload.sub, email: typeof payload.email === 'string' ? payload.email : undefined };
+        return {
+          user: { id: payload.sub, email: typeof payload.email === 'string' ? payload.email : undefined },
+          expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+        };
       } catch {
         // try the next key source; all failing means unauthenticated
       }
     }
     return null;
+  };
+  return rememberVerified(verify, now);
+}
+
+export interface VerifiedToken {
+  user: AuthUser;
+  /** When the token expires (ms since the epoch), if it says. */
+  expiresAt: number | undefined;
+}
+
+/**
+ * Remembers tokens that verified until they expire, for at most VERIFIED_TOKEN_TTL_MS, in a
+ * bounded map (oldest out first). Invalid tokens are never remembered.
+ */
+export function rememberVerified(verify: (token: string) => Promise<VerifiedToken | null>, now: () => number = Date.now): TokenVerifier {
+  const remembered = new Map<string, { user: AuthUser; until: number }>();
+  return async (token) => {
+    const t = now();
+    const hit = remembered.get(token);
+    if (hit) {
+      if (t < hit.until) return hit.user;
+      remembered.delete(token);
+    }
+    const verified = await verify(token);
+    if (!verified) return null;
+    const until = Math.min(verified.expiresAt ?? Number.POSITIVE_INFINITY, t + VERIFIED_TOKEN_TTL_MS);
+    if (remembered.size >= MAX_REMEMBERED_TOKENS) remembered.delete(remembered.keys().next().value as string);
+    remembered.set(token, { user: verified.user, until });
+    return verified.user;
   };
 }
 

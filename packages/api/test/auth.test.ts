@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearerToken, createTokenVerifier, signToken } from '../src/auth.ts';
+import { bearerToken, createTokenVerifier, MAX_REMEMBERED_TOKENS, rememberVerified, signToken, VERIFIED_TOKEN_TTL_MS } from '../src/auth.ts';
 
 const secret = 'a-test-secret-that-is-at-least-32-characters-long';
 
@@ -71,5 +71,49 @@ describe('bearerToken', () => {
     [undefined, null],
   ])('%j -> %j', (header, expected) => {
     expect(bearerToken(header)).toBe(expected);
+  });
+});
+
+describe('remembering verified tokens', () => {
+  it('stops accepting a remembered token the moment it expires', async () => {
+    let clock = Date.now();
+    const verify = createTokenVerifier({ jwtSecret: secret }, { now: () => clock });
+    const token = await signToken(secret, 'user-9', { expiresIn: '30s' });
+    expect(await verify(token)).toEqual({ id: 'user-9', email: undefined });
+    clock += 29_000;
+    expect(await verify(token)).toEqual({ id: 'user-9', email: undefined });
+    clock += 2_000;
+    expect(await verify(token)).toBeNull();
+  });
+
+  it('verifies again after the remembering period, and forgets the oldest when full', async () => {
+    let clock = 0;
+    const calls: string[] = [];
+    const verify = rememberVerified(async (token) => {
+      calls.push(token);
+      return token.startsWith('good') ? { user: { id: token }, expiresAt: undefined } : null;
+    }, () => clock);
+    await verify('good-1');
+    await verify('good-1');
+    expect(calls).toEqual(['good-1']);
+    clock += VERIFIED_TOKEN_TTL_MS;
+    expect(await verify('good-1')).toEqual({ id: 'good-1' });
+    expect(calls).toEqual(['good-1', 'good-1']);
+    // Invalid ones are asked every time.
+    await verify('bad');
+    await verify('bad');
+    expect(calls.filter((c) => c === 'bad')).toHaveLength(2);
+    // Bounded: filling it pushes out the oldest, which is then verified again.
+    for (let i = 0; i < MAX_REMEMBERED_TOKENS; i++) await verify(`good-fill-${i}`);
+    calls.length = 0;
+    await verify('good-1');
+    expect(calls).toEqual(['good-1']);
+  });
+
+  it('never remembers an invalid token as valid', async () => {
+    const verify = createTokenVerifier({ jwtSecret: secret });
+    const foreign = await signToken('another-secret-of-sufficient-length-000000', 'user-7');
+    expect(await verify(foreign)).toBeNull();
+    expect(await verify(foreign)).toBeNull();
   });
 });

@@ -9,7 +9,31 @@ import helmet from 'helmet';
  * where HSTS already keeps browsers on HTTPS).
  */
 export function securityHeaders(): RequestHandler {
-  return helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  const headers = staticHeadersOf(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  // helmet's headers are the same on every answer: taken once, set with one call per request
+  // (helmet itself runs a dozen middlewares per request).
+  return (_req, res, next) => {
+    res.setHeaders(headers);
+    next();
+  };
+}
+
+/** The headers a middleware that only sets constant headers sets, collected once. */
+function staticHeadersOf(middleware: (req: never, res: never, next: (err?: unknown) => void) => void): Map<string, string> {
+  const headers = new Map<string, string>();
+  let called = false;
+  let error: unknown;
+  const res = {
+    setHeader: (name: string, value: string | number | readonly string[]) => void headers.set(name, String(value)),
+    removeHeader: (name: string) => void headers.delete(name),
+  };
+  middleware({} as never, res as never, (err?: unknown) => {
+    called = true;
+    error = err;
+  });
+  if (!called || error !== undefined) throw new Error('security headers: the middleware failed', { cause: error });
+  if (headers.size === 0) throw new Error('security headers: the middleware set none');
+  return headers;
 }
 
 /**
