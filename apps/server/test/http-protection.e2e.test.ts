@@ -55,6 +55,11 @@ const listUrl = (base: string) =>
   )}`;
 
 describe('rate limits', () => {
+  it('keeps its counters in an unlogged table (no log flush per request; a crash only resets them)', async () => {
+    const table = await sys.sql.query(`select relpersistence from pg_class where relname = 'http_rate_limits'`);
+    expect(table.rows).toEqual([{ relpersistence: 'u' }]);
+  });
+
   it('answers 429 with Retry-After once a user exceeds the limit, and other users go on', async () => {
     const alice = await clientFor('alice');
     for (let i = 0; i < API_LIMIT; i++) await alice.client.calendar.listEvents.query(week);

@@ -87,8 +87,12 @@ async function createTable(pool: pg.Pool): Promise<void> {
   try {
     await client.query('begin');
     await client.query(`select pg_advisory_xact_lock(hashtext('calsync:${TABLE}'))`);
-    // The columns rate-limiter-flexible's RateLimiterPostgres reads and writes.
-    await client.query(`create table if not exists ${TABLE} (key varchar(255) primary key, points integer not null default 0, expire bigint)`);
+    // The columns rate-limiter-flexible's RateLimiterPostgres reads and writes. Unlogged: every
+    // limited request writes a row, and counters need no write-ahead log (a crash only resets
+    // them); with WAL each request waited for a log flush.
+    await client.query(`create unlogged table if not exists ${TABLE} (key varchar(255) primary key, points integer not null default 0, expire bigint)`);
+    const persistence = await client.query<{ relpersistence: string }>(`select relpersistence from pg_class where oid = $1::regclass`, [TABLE]);
+    if (persistence.rows[0]?.relpersistence === 'p') await client.query(`alter table ${TABLE} set unlogged`);
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => {});

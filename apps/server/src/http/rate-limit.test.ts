@@ -1,0 +1,35 @@
+import { createTestDatabase, type TestDatabase } from '@calsync/db/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '../logger.ts';
+import { createRateLimits } from './rate-limit.ts';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+it('turns a rate-limit table of an earlier version (logged) into an unlogged one, keeping the counters', async () => {
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  try {
+    await sql.query('create table http_rate_limits (key varchar(255) primary key, points integer not null default 0, expire bigint)');
+    await sql.query(`insert into http_rate_limits values ('api:user:u1', 3, $1)`, [Date.now() + 60_000]);
+
+    const limits = await createRateLimits({ databaseUrl: db.url, config: { apiPerMinute: 4, webhookPerMinute: 0 }, logger: createLogger({ level: 'silent' }) });
+    try {
+      const table = await sql.query(`select relpersistence from pg_class where relname = 'http_rate_limits'`);
+      expect(table.rows).toEqual([{ relpersistence: 'u' }]);
+      // The user had used 3 of 4: one more is allowed, the next is not.
+      expect(await limits.api?.consume('user:u1')).toEqual({ allowed: true });
+      expect(await limits.api?.consume('user:u1')).toMatchObject({ allowed: false });
+    } finally {
+      await limits.close();
+    }
+  } finally {
+    await sql.end();
+  }
+});
