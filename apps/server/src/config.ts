@@ -44,7 +44,12 @@ export interface Config {
     /** Derives the per-channel tokens; undefined = random per run (dev only). */
     webhookSecret: string | undefined;
     channelTtlSeconds: number;
+    /** At most one notification-driven sync per calendar per this interval; 0 = no coalescing. */
     minIntervalMs: number;
+    /** During a burst of notifications the next sync waits until they pause this long... */
+    burstQuietMs: number;
+    /** ...but never longer than this after the first notification that waits for it. */
+    burstMaxWaitMs: number;
   };
   metrics: {
     /** Bearer token of GET /metrics; undefined = generated in development, /metrics off in production. */
@@ -127,6 +132,8 @@ const EnvSchema = z.object({
   WEBHOOK_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   WATCH_CHANNEL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(604_800),
   SYNC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  SYNC_BURST_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  SYNC_BURST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
   JOBS_ENABLED: bool(true),
   JOB_RENEW_CHANNELS_EVERY: duration('6 hours'),
   JOB_RECONCILE_EVERY: duration('1 hour'),
@@ -214,6 +221,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       webhookSecret: e.WEBHOOK_SECRET,
       channelTtlSeconds: e.WATCH_CHANNEL_TTL_SECONDS,
       minIntervalMs: e.SYNC_MIN_INTERVAL_MS,
+      burstQuietMs: e.SYNC_BURST_QUIET_MS,
+      burstMaxWaitMs: e.SYNC_BURST_MAX_WAIT_MS,
     },
     metrics: { token: e.METRICS_TOKEN },
     health: { maxSyncAgeMs: e.HEALTH_MAX_SYNC_AGE },

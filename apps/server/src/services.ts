@@ -46,6 +46,8 @@ export async function buildServices(config: Config, logger: Logger, opts: { webh
     const sync = new SyncService({ em: db.orm.em, google: google.gateway, locks, logger, observer: opts.observers?.sync, changes });
     const syncScheduler = new SyncScheduler({
       minIntervalMs: config.sync.minIntervalMs,
+      burstQuietMs: config.sync.burstQuietMs,
+      burstMaxWaitMs: config.sync.burstMaxWaitMs,
       logger,
       run: async (calendarId) => {
         const outcome = await sync.syncIfIdle(calendarId);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SyncScheduler } from '../src/sync/sync-scheduler.ts';
+import { SyncScheduler, type SyncSchedulerOptions } from '../src/sync/sync-scheduler.ts';
 
 // Time is the one thing faked here: the scheduler's decisions are all about when.
 beforeEach(() => {
@@ -20,41 +20,135 @@ function recorder(opts: { durationMs?: number; fail?: () => boolean; busy?: () =
   return { starts, run };
 }
 
+/** The server's defaults unless a test says otherwise. */
+function scheduler(run: SyncSchedulerOptions['run'], opts: Partial<SyncSchedulerOptions> = {}) {
+  return new SyncScheduler({ run, minIntervalMs: 500, burstQuietMs: 250, burstMaxWaitMs: 1500, ...opts });
+}
+
+/** One request every `everyMs` for `forMs`; returns when the last one was made. */
+async function requestsFor(s: SyncScheduler, forMs: number, everyMs: number): Promise<number> {
+  let last = Date.now();
+  for (let t = 0; t < forMs; t += everyMs) {
+    last = Date.now();
+    s.request('cal');
+    await vi.advanceTimersByTimeAsync(everyMs);
+  }
+  return last;
+}
+
 describe('SyncScheduler', () => {
-  it('syncs a lone change at once', async () => {
+  it('syncs a lone change at once, and the next lone change after a quiet interval too', async () => {
     const r = recorder();
-    const s = new SyncScheduler({ run: r.run, minIntervalMs: 500 });
+    const s = scheduler(r.run);
     const t0 = Date.now();
     s.request('cal');
+    await vi.advanceTimersByTimeAsync(600);
+    s.request('cal');
     await vi.advanceTimersByTimeAsync(0);
-    expect(r.starts).toEqual([t0]);
+    expect(r.starts.map((t) => t - t0)).toEqual([0, 600]);
   });
 
-  it('turns a storm of 1,000 requests over one second into one sync per interval', async () => {
+  it('turns a storm of 1,000 requests over one second into a leading sync and one after it', async () => {
     const r = recorder({ durationMs: 20 });
-    const s = new SyncScheduler({ run: r.run, minIntervalMs: 500 });
+    const s = scheduler(r.run);
     const t0 = Date.now();
-    for (let i = 0; i < 1000; i++) {
-      s.request('cal');
-      await vi.advanceTimersByTimeAsync(1);
-    }
-    await vi.advanceTimersByTimeAsync(2000);
-    // Leading sync, then one per 500 ms while requests kept coming, then one to cover the tail.
-    expect(r.starts.map((t) => t - t0)).toEqual([0, 500, 1000]);
+    const last = await requestsFor(s, 1000, 1);
+    await vi.advanceTimersByTimeAsync(5000);
+    // Leading sync at once; the next waits for the requests to pause for burstQuietMs.
+    expect(r.starts.map((t) => t - t0)).toEqual([0, last - t0 + 250]);
+  });
+
+  it('a storm trailing past a second still costs at most three syncs, the last after the last request', async () => {
+    const r = recorder({ durationMs: 20 });
+    const s = scheduler(r.run);
+    const t0 = Date.now();
+    const last = await requestsFor(s, 1600, 1);
+    await vi.advanceTimersByTimeAsync(5000);
+    // Leading; burstMaxWaitMs after the burst's first request (1 ms); the tail, minIntervalMs later.
+    expect(r.starts.map((t) => t - t0)).toEqual([0, 1501, 2001]);
+    expect(r.starts.at(-1)).toBeGreaterThan(last);
+  });
+
+  it('keeps syncing at least every burstMaxWaitMs while requests never pause', async () => {
+    const r = recorder({ durationMs: 20 });
+    const s = scheduler(r.run);
+    const t0 = Date.now();
+    const last = await requestsFor(s, 5000, 10);
+    await vi.advanceTimersByTimeAsync(5000);
+    // Each wait starts at the first request after the previous sync started (10 ms after the
+    // leading one, at the same ms as the others); the last ends burstQuietMs after the final request.
+    expect(r.starts.map((t) => t - t0)).toEqual([0, 1510, 3010, 4510, last - t0 + 250]);
+  });
+
+  it('a request while a sync runs causes another sync after it, not before minIntervalMs', async () => {
+    const r = recorder({ durationMs: 300 });
+    const s = scheduler(r.run);
+    const t0 = Date.now();
+    s.request('cal');
+    await vi.advanceTimersByTimeAsync(100);
+    s.request('cal');
+    await vi.advanceTimersByTimeAsync(5000);
+    // Quiet since 100 ms at 350 ms, but the interval since the start at 0 ends at 500 ms.
+    expect(r.starts.map((t) => t - t0)).toEqual([0, 500]);
+  });
+
+  it('requests during a sync longer than the interval: the next sync follows it once they pause', async () => {
+    const r = recorder({ durationMs: 2000 });
+    const s = scheduler(r.run);
+    const t0 = Date.now();
+    s.request('cal');
+    await vi.advanceTimersByTimeAsync(1000);
+    s.request('cal');
+    await vi.advanceTimersByTimeAsync(900);
+    s.request('cal');
+    await vi.advanceTimersByTimeAsync(10_000);
+    // A calendar with a sync running is not quiet: burstQuietMs after the last request.
+    expect(r.starts.map((t) => t - t0)).toEqual([0, 2150]);
+  });
+
+  it('idle() waits for the sync that ends a burst', async () => {
+    const r = recorder({ durationMs: 20 });
+    const s = scheduler(r.run);
+    const last = await requestsFor(s, 400, 1);
+    let idle = false;
+    void s.idle().then(() => (idle = true));
+    await vi.advanceTimersByTimeAsync(last + 200 - Date.now());
+    expect(idle).toBe(false);
+    expect(r.starts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(r.starts).toHaveLength(2);
+    expect(idle).toBe(true);
+  });
+
+  it('with minIntervalMs 0 every request syncs at once, or right after the sync in progress', async () => {
+    const quick = recorder();
+    const s = scheduler(quick.run, { minIntervalMs: 0 });
+    const t0 = Date.now();
+    await requestsFor(s, 5, 1);
+    expect(quick.starts.map((t) => t - t0)).toEqual([0, 1, 2, 3, 4]);
+
+    const slow = recorder({ durationMs: 100 });
+    const s2 = scheduler(slow.run, { minIntervalMs: 0 });
+    const t1 = Date.now();
+    s2.request('cal');
+    await vi.advanceTimersByTimeAsync(50);
+    s2.request('cal');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(slow.starts.map((t) => t - t1)).toEqual([0, 100]);
   });
 
   it('never runs two syncs of one calendar at once, but calendars are independent', async () => {
     let running = 0;
     let maxRunning = 0;
-    const s = new SyncScheduler({
-      minIntervalMs: 0,
-      run: async () => {
+    const s = scheduler(
+      async () => {
         maxRunning = Math.max(maxRunning, ++running);
         await new Promise((r) => setTimeout(r, 100));
         running--;
         return { busy: false };
       },
-    });
+      { minIntervalMs: 0 },
+    );
     s.request('a');
     s.request('b');
     for (let i = 0; i < 10; i++) {
@@ -68,7 +162,7 @@ describe('SyncScheduler', () => {
   it('tries again after a busy sync (another holder may have listed before the change)', async () => {
     let busyTimes = 2;
     const r = recorder({ busy: () => busyTimes-- > 0 });
-    const s = new SyncScheduler({ run: r.run, minIntervalMs: 0 });
+    const s = scheduler(r.run, { minIntervalMs: 0 });
     const t0 = Date.now();
     s.request('cal');
     await vi.advanceTimersByTimeAsync(1000);
@@ -80,7 +174,7 @@ describe('SyncScheduler', () => {
     let failures = 3;
     const r = recorder({ fail: () => failures-- > 0 });
     const errors: unknown[] = [];
-    const s = new SyncScheduler({ run: r.run, minIntervalMs: 100, logger: { debug() {}, info() {}, warn() {}, error: (o) => errors.push(o) } });
+    const s = scheduler(r.run, { minIntervalMs: 100, logger: { debug() {}, info() {}, warn() {}, error: (o) => errors.push(o) } });
     const t0 = Date.now();
     s.request('cal');
     await vi.advanceTimersByTimeAsync(10_000);
@@ -91,7 +185,7 @@ describe('SyncScheduler', () => {
 
   it('stop() cancels waiting syncs and waits for the running one', async () => {
     const r = recorder({ durationMs: 50 });
-    const s = new SyncScheduler({ run: r.run, minIntervalMs: 1000 });
+    const s = scheduler(r.run, { minIntervalMs: 1000 });
     s.request('cal');
     s.request('cal');
     const stopped = s.stop();
