@@ -86,9 +86,10 @@ try {
 
   if (runSync) {
     // Phase 2: a fresh server (its memory is the sync's), the calendar's rows those of a real sync.
+    // The server migrates a fresh database (`--only sync`) on start: empty the tables after it.
+    const syncServer = await system.startServer();
     await system.sql.query('truncate calendar_events');
     await system.sql.query('delete from calendar_sync_states');
-    const syncServer = await system.startServer();
     const synced = await step(`full sync of ${sizes.syncEvents.toLocaleString('en-US')} events`, () => fullSyncScenario(system, syncServer, sizes), (r) => r.results);
     if (synced) {
       const watched = await step(
