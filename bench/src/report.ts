@@ -27,6 +27,11 @@ export function result(metric: string, measured: number, unit: string, target: T
   return { metric, measured, unit, target: `${target.op} ${target.value}`, pass, details };
 }
 
+/** A number shown for context (e.g. the raw-SQL baseline next to a target row); nothing to pass. */
+export function info(metric: string, measured: number, unit: string, details: Record<string, unknown> = {}): Result {
+  return { metric, measured, unit, target: '', pass: true, details };
+}
+
 /** A scenario that threw: the report still shows it, and the run ends non-zero. */
 export function failed(metric: string, err: unknown): Result {
   return { metric, measured: null, unit: '', target: '', pass: false, details: { error: err instanceof Error ? (err.stack ?? err.message) : String(err) } };
@@ -53,7 +58,7 @@ export function formatTable(report: Report): string {
     r.metric,
     r.measured === null ? 'ERROR' : `${formatNumber(r.measured)} ${r.unit}`.trim(),
     r.target ? `${r.target} ${r.unit}`.trim() : '',
-    r.measured === null ? 'ERROR' : r.pass ? 'pass' : 'FAIL',
+    r.measured === null ? 'ERROR' : !r.target ? 'info' : r.pass ? 'pass' : 'FAIL',
   ]);
   const header = ['metric', 'measured', 'target', 'result'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));

@@ -1,7 +1,7 @@
 import superjson from 'superjson';
 import { ListQueryProbe, type CapturedStatement } from '../list-query.ts';
 import type { Sizes } from '../modes.ts';
-import { result, type Result } from '../report.ts';
+import { info, result, type Result } from '../report.ts';
 import { middleWeek, seedEvents } from '../seed.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
 import { explain, type Plan } from '../util/explain.ts';
@@ -70,12 +70,23 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   const http = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds });
   log(`  raw SQL: ${CONNECTIONS} connections, ${sizes.listSeconds} s`);
   const sql = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds });
-  if (http.failures > 0 || sql.failures > 0) throw new Error(`list load had failures: HTTP ${http.failures}, SQL ${sql.failures}`);
+  // The same two at half the saturated tRPC rate: latency without queueing behind itself (the
+  // saturated loop's p99 is mostly two requests and PostgreSQL taking turns on two shared cores).
+  const rate = Math.max(10, Math.round(http.requestsPerSecond / 2));
+  log(`  tRPC over HTTP and raw SQL at ${rate} requests/s: ${sizes.listSeconds} s each`);
+  const httpAtRate = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
+  const sqlAtRate = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
+  for (const [name, r] of [['HTTP', http], ['SQL', sql], ['HTTP at rate', httpAtRate], ['SQL at rate', sqlAtRate]] as const) {
+    if (r.failures > 0) throw new Error(`list load had failures: ${name} ${r.failures}`);
+  }
 
   const dataset = { rows: sizes.listRows, seedSeconds, window: { timeMin: week.timeMin.toISOString(), timeMax: week.timeMax.toISOString() }, rowsInWindow, pageSize: PAGE };
   const details = { dataset, http, sql, planTop, plans, statements: first.map((s) => ({ inlined: s.inlined, prepared: s.text ?? null })) };
   return [
-    result('listEvents p99 (tRPC over HTTP)', http.latency.p99, 'ms', { op: '<=', value: 10 }, details),
+    result('listEvents p99 (tRPC over HTTP, saturated)', http.latency.p99, 'ms', { op: '<=', value: 10 }, { ...details, sqlP99Ms: sql.latency.p99 }),
+    info('  same SQL via pg, p99 (saturated)', sql.latency.p99, 'ms'),
+    result(`listEvents p99 (tRPC over HTTP, ${rate} req/s)`, httpAtRate.latency.p99, 'ms', { op: '<=', value: 10 }, { ratePerSecond: rate, http: httpAtRate, sql: sqlAtRate }),
+    info(`  same SQL via pg, p99 (${rate} req/s)`, sqlAtRate.latency.p99, 'ms'),
     result('listEvents p99 ratio tRPC / raw SQL', round(http.latency.p99 / sql.latency.p99, 2), 'x', { op: '<=', value: 2 }, {
       httpP99Ms: http.latency.p99,
       sqlP99Ms: sql.latency.p99,
@@ -86,6 +97,7 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
       httpRequestsPerSecond: http.requestsPerSecond,
       sqlRequestsPerSecond: sql.requestsPerSecond,
     }),
+    info('  tRPC / raw SQL requests per second', http.requestsPerSecond, `/ ${sql.requestsPerSecond}`),
   ];
 }
 

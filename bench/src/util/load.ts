@@ -12,12 +12,24 @@ export interface LoadResult {
   durationS: number;
 }
 
-/** A closed loop of GETs over keep-alive connections, as a frontend polling one view would send. */
-export function httpLoad(opts: { url: string; headers: Record<string, string>; connections: number; seconds: number }): Promise<LoadResult & { autocannon: Record<string, number> }> {
+/**
+ * GETs over keep-alive connections, as a frontend polling one view would send: a closed loop
+ * (each connection sends its next request when the answer came: saturation), or, with
+ * `ratePerSecond`, requests at that overall rate (open loop: the latency of a service that is
+ * not queueing behind itself).
+ */
+export function httpLoad(opts: { url: string; headers: Record<string, string>; connections: number; seconds: number; ratePerSecond?: number }): Promise<LoadResult & { autocannon: Record<string, number> }> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     const instance = autocannon(
-      { url: opts.url, headers: opts.headers, connections: opts.connections, pipelining: 1, duration: opts.seconds },
+      {
+        url: opts.url,
+        headers: opts.headers,
+        connections: opts.connections,
+        pipelining: 1,
+        duration: opts.seconds,
+        ...(opts.ratePerSecond ? { overallRate: opts.ratePerSecond } : {}),
+      },
       (err: Error | null, result: autocannon.Result) => {
         if (err) return reject(err);
         resolve({
@@ -40,7 +52,7 @@ export function httpLoad(opts: { url: string; headers: Record<string, string>; c
  * The same statements straight to PostgreSQL: `connections` clients in a closed loop, each
  * statement prepared once per connection (named), rows parsed by pg as the server's driver does.
  */
-export async function sqlLoad(opts: { databaseUrl: string; statements: CapturedStatement[]; connections: number; seconds: number }): Promise<LoadResult & { prepared: boolean }> {
+export async function sqlLoad(opts: { databaseUrl: string; statements: CapturedStatement[]; connections: number; seconds: number; ratePerSecond?: number }): Promise<LoadResult & { prepared: boolean }> {
   const clients = await Promise.all(
     Array.from({ length: opts.connections }, async () => {
       const c = new pg.Client({ connectionString: opts.databaseUrl });
@@ -56,11 +68,21 @@ export async function sqlLoad(opts: { databaseUrl: string; statements: CapturedS
     const run = async (ms: number, record: boolean) => {
       const latencies: number[] = [];
       let failures = 0;
-      const end = performance.now() + ms;
+      const start = performance.now();
+      const end = start + ms;
+      // With a rate, each connection has its own schedule and a request's latency counts from
+      // when it was due (a late start is the system's delay too).
+      const interval = opts.ratePerSecond ? (1000 * clients.length) / opts.ratePerSecond : 0;
       await Promise.all(
-        clients.map(async (c) => {
+        clients.map(async (c, ci) => {
+          let due = start + (interval * ci) / clients.length;
           while (performance.now() < end) {
-            const t = performance.now();
+            if (interval > 0) {
+              const wait = due - performance.now();
+              if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            }
+            const t = interval > 0 ? due : performance.now();
+            due += interval;
             try {
               for (const q of queries) await c.query(q);
               if (record) latencies.push(performance.now() - t);
