@@ -71,19 +71,27 @@ function encode(v: unknown, path: string | null, state: WalkState): unknown {
   if (state.seen.has(v)) throw new Unsupported();
   state.seen.add(v);
   const prefix = path === null ? '' : `${path}.`;
+  // Copy on write: a container is copied only when something inside it changes (a Date becomes
+  // its string), so an event's attendees are passed through as they are.
   if (Array.isArray(v)) {
-    const out: unknown[] = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = encode(v[i], prefix + String(i), state);
-    return out;
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      const encoded = encode(item, prefix + String(i), state);
+      if (encoded !== item) (copy ??= v.slice())[i] = encoded;
+    }
+    return copy ?? v;
   }
   if (proto !== Object.prototype && proto !== null) throw new Unsupported();
   const source = v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  let copy: Record<string, unknown> | undefined;
   for (const k of Object.keys(source)) {
     if (REFUSED_KEYS.has(k)) throw new Unsupported();
-    out[k] = encode(source[k], prefix + escapeKey(k), state);
+    const item = source[k];
+    const encoded = encode(item, prefix + escapeKey(k), state);
+    if (encoded !== item) (copy ??= { ...source })[k] = encoded;
   }
-  return out;
+  return copy ?? source;
 }
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
