@@ -12,13 +12,58 @@ import { toEventDTO, type EventDTO } from './dto.ts';
  */
 export async function upsertGoogleEvents(em: EntityManager, calendarId: string, events: readonly GoogleEventFields[]): Promise<string[]> {
   if (events.length === 0) return [];
+  const rows = await executeBound<{ google_event_id: string }>(em, `${UPSERT_EVENTS} returning google_event_id`, [calendarId, upsertPayload(events)]);
+  return rows.map((r) => r.google_event_id);
+}
+
+/**
+ * The same guarded upsert for sync pages, answering with counts of the rows actually inserted or
+ * changed, by their new status: a 2,500-event page would otherwise come back as 2,500 result rows
+ * to be parsed only to be counted.
+ */
+export async function upsertGoogleEventsCounted(
+  em: EntityManager,
+  calendarId: string,
+  events: readonly GoogleEventFields[],
+): Promise<{ live: number; cancelled: number }> {
+  if (events.length === 0) return { live: 0, cancelled: 0 };
+  const rows = await executeBound<{ live: number; cancelled: number }>(
+    em,
+    `with written as (${UPSERT_EVENTS} returning status)
+     select count(*) filter (where status <> 'cancelled')::int as live, count(*) filter (where status = 'cancelled')::int as cancelled
+     from written`,
+    [calendarId, upsertPayload(events)],
+  );
+  return { live: rows[0]?.live ?? 0, cancelled: rows[0]?.cancelled ?? 0 };
+}
+
+/** Parameters: the calendar id, then the events as one JSON array (see upsertPayload). */
+const UPSERT_EVENTS = `insert into calendar_events (id, calendar_id, google_event_id, summary, description, location, start_time, end_time,
+       time_zone, all_day, meet_link, html_link, status, organizer_email, attendees, etag, google_updated_at, created_at, updated_at)
+     select gen_random_uuid(), ?, r.google_event_id, r.summary, r.description, r.location, r.start_time, r.end_time,
+       r.time_zone, r.all_day, r.meet_link, r.html_link, r.status, r.organizer_email, r.attendees, r.etag, r.google_updated_at, now(), now()
+     from jsonb_to_recordset(?::jsonb) as r(google_event_id text, summary text, description text, location text,
+       start_time timestamptz, end_time timestamptz, time_zone text, all_day boolean, meet_link text, html_link text,
+       status text, organizer_email text, attendees jsonb, etag text, google_updated_at timestamptz)
+     on conflict (calendar_id, google_event_id) do update set
+       summary = excluded.summary, description = excluded.description, location = excluded.location,
+       start_time = excluded.start_time, end_time = excluded.end_time, time_zone = excluded.time_zone,
+       all_day = excluded.all_day, meet_link = excluded.meet_link, html_link = excluded.html_link,
+       status = excluded.status, organizer_email = excluded.organizer_email, attendees = excluded.attendees,
+       etag = excluded.etag, google_updated_at = excluded.google_updated_at, updated_at = now()
+     where calendar_events.etag is distinct from excluded.etag
+       and (calendar_events.google_updated_at is null or excluded.google_updated_at is null
+            or excluded.google_updated_at >= calendar_events.google_updated_at)`;
+
+/** The events as one JSON array: a page travels as a single bound parameter. */
+function upsertPayload(events: readonly GoogleEventFields[]): string {
   // ON CONFLICT cannot touch one row twice in a statement: keep the newest copy of each id.
   const byId = new Map<string, GoogleEventFields>();
   for (const e of events) {
     const seen = byId.get(e.googleEventId);
     if (!seen || (e.googleUpdatedAt?.getTime() ?? 0) >= (seen.googleUpdatedAt?.getTime() ?? 0)) byId.set(e.googleEventId, e);
   }
-  const payload = JSON.stringify(
+  return JSON.stringify(
     [...byId.values()].map((e) => ({
       google_event_id: e.googleEventId,
       summary: e.summary,
@@ -37,28 +82,6 @@ export async function upsertGoogleEvents(em: EntityManager, calendarId: string, 
       google_updated_at: e.googleUpdatedAt?.toISOString() ?? null,
     })),
   );
-  const rows = await executeBound<{ google_event_id: string }>(
-    em,
-    `insert into calendar_events (id, calendar_id, google_event_id, summary, description, location, start_time, end_time,
-       time_zone, all_day, meet_link, html_link, status, organizer_email, attendees, etag, google_updated_at, created_at, updated_at)
-     select gen_random_uuid(), ?, r.google_event_id, r.summary, r.description, r.location, r.start_time, r.end_time,
-       r.time_zone, r.all_day, r.meet_link, r.html_link, r.status, r.organizer_email, r.attendees, r.etag, r.google_updated_at, now(), now()
-     from jsonb_to_recordset(?::jsonb) as r(google_event_id text, summary text, description text, location text,
-       start_time timestamptz, end_time timestamptz, time_zone text, all_day boolean, meet_link text, html_link text,
-       status text, organizer_email text, attendees jsonb, etag text, google_updated_at timestamptz)
-     on conflict (calendar_id, google_event_id) do update set
-       summary = excluded.summary, description = excluded.description, location = excluded.location,
-       start_time = excluded.start_time, end_time = excluded.end_time, time_zone = excluded.time_zone,
-       all_day = excluded.all_day, meet_link = excluded.meet_link, html_link = excluded.html_link,
-       status = excluded.status, organizer_email = excluded.organizer_email, attendees = excluded.attendees,
-       etag = excluded.etag, google_updated_at = excluded.google_updated_at, updated_at = now()
-     where calendar_events.etag is distinct from excluded.etag
-       and (calendar_events.google_updated_at is null or excluded.google_updated_at is null
-            or excluded.google_updated_at >= calendar_events.google_updated_at)
-     returning google_event_id`,
-    [calendarId, payload],
-  );
-  return rows.map((r) => r.google_event_id);
 }
 
 /** Marks events cancelled (Google deletions). Unknown ids need no row. Returns the ids changed. */

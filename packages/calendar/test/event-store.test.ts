@@ -2,7 +2,7 @@ import type { MikroORM } from '@calsync/db';
 import { withTestOrm } from '@calsync/db/testing';
 import type { GoogleEventFields } from '@calsync/google';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents } from '../src/event-store.ts';
+import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents, upsertGoogleEventsCounted } from '../src/event-store.ts';
 
 // The guarded upsert is what keeps late or duplicated Google data from rolling rows back.
 let db: Awaited<ReturnType<typeof withTestOrm>>;
@@ -74,6 +74,26 @@ describe('upsertGoogleEvents', () => {
     await upsertGoogleEvents(orm.em.fork(), CAL, [version(1)]);
     await upsertGoogleEvents(orm.em.fork(), 'other@acme.test', [version(1, { summary: 'theirs' })]);
     expect((await rows()).map((r) => r.summary).sort()).toEqual(['theirs', 'v1']);
+  });
+});
+
+describe('upsertGoogleEventsCounted (sync pages)', () => {
+  it('counts the rows it inserted or changed by their new status, and skips the rest as the guarded upsert does', async () => {
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(3), version(1, { googleEventId: 'same00001' })]);
+    const counts = await upsertGoogleEventsCounted(orm.em.fork(), CAL, [
+      version(2), // older than the row: skipped
+      version(1, { googleEventId: 'same00001' }), // same etag: skipped
+      version(1, { googleEventId: 'new000001' }),
+      version(4, { googleEventId: 'gone00001', status: 'cancelled' }),
+    ]);
+    expect(counts).toEqual({ live: 1, cancelled: 1 });
+    expect(await upsertGoogleEventsCounted(orm.em.fork(), CAL, [])).toEqual({ live: 0, cancelled: 0 });
+    expect((await rows()).map((r) => [r.summary, r.status])).toEqual([
+      ['v3', 'confirmed'],
+      ['v4', 'cancelled'],
+      ['v1', 'confirmed'],
+      ['v1', 'confirmed'],
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { LockTimeoutError, type AdvisoryLocks, type EntityManager } from '@calsync/db';
-import { fromGoogleEvent, GoogleApiError, isCancelledStub, type CancelledEventStub, type GoogleCalendarGateway, type GoogleEventFields } from '@calsync/google';
+import { fromGoogleEvent, GoogleApiError, isCancelledStub, type CancelledEventStub, type GoogleCalendarGateway, type GoogleEventFields, type ListEventsOptions } from '@calsync/google';
 import { BusyError } from '../errors.ts';
-import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents } from '../event-store.ts';
+import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEventsCounted } from '../event-store.ts';
 import type { ChangePublisher } from '../changes.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { markSyncStarted, saveSyncToken } from './sync-state-store.ts';
@@ -151,9 +151,9 @@ export class SyncService {
     const totals = { changed: 0, deleted: 0, pages: 0 };
     let pageToken: string | undefined;
     for (;;) {
-      const page = await this.deps.google.listEvents(calendarId, { syncToken, pageToken, maxResults: this.deps.pageSize });
+      const page = await this.listPage(calendarId, { syncToken, pageToken, maxResults: this.deps.pageSize });
       totals.pages++;
-      const counts = await this.applyPage(calendarId, page.items.map(fromGoogleEvent));
+      const counts = await this.applyPage(calendarId, page.events);
       totals.changed += counts.changed;
       totals.deleted += counts.deleted;
       if (page.nextPageToken) {
@@ -171,11 +171,10 @@ export class SyncService {
     const present = new Set<string>();
     let pageToken: string | undefined;
     for (;;) {
-      const page = await this.deps.google.listEvents(calendarId, { pageToken, maxResults: this.deps.pageSize, showDeleted: false });
+      const page = await this.listPage(calendarId, { pageToken, maxResults: this.deps.pageSize, showDeleted: false });
       totals.pages++;
-      const events = page.items.map(fromGoogleEvent);
-      for (const e of events) if (!isCancelledStub(e) && e.status !== 'cancelled') present.add(e.googleEventId);
-      const counts = await this.applyPage(calendarId, events);
+      for (const e of page.events) if (!isCancelledStub(e) && e.status !== 'cancelled') present.add(e.googleEventId);
+      const counts = await this.applyPage(calendarId, page.events);
       totals.changed += counts.changed;
       totals.deleted += counts.deleted;
       if (page.nextPageToken) {
@@ -189,6 +188,18 @@ export class SyncService {
     }
   }
 
+  /**
+   * One page, mapped to our shape. Google's own objects (a page is up to 2,500 events) are garbage
+   * once this returns, before the page's database work.
+   */
+  private async listPage(
+    calendarId: string,
+    opts: ListEventsOptions,
+  ): Promise<{ events: Array<GoogleEventFields | CancelledEventStub>; nextPageToken: string | null; nextSyncToken: string | null }> {
+    const page = await this.deps.google.listEvents(calendarId, opts);
+    return { events: page.items.map(fromGoogleEvent), nextPageToken: page.nextPageToken, nextSyncToken: page.nextSyncToken };
+  }
+
   /** One page, one transaction: changed events upserted (guarded), deletions marked cancelled. */
   private async applyPage(calendarId: string, events: Array<GoogleEventFields | CancelledEventStub>): Promise<{ changed: number; deleted: number }> {
     const live: GoogleEventFields[] = [];
@@ -198,10 +209,9 @@ export class SyncService {
       else live.push(e);
     }
     return this.deps.em.fork().transactional(async (tx) => {
-      const upserted = new Set(await upsertGoogleEvents(tx, calendarId, live));
+      const upserted = await upsertGoogleEventsCounted(tx, calendarId, live);
       const cancelled = await cancelGoogleEvents(tx, calendarId, stubs);
-      const upsertedCancelled = live.filter((e) => e.status === 'cancelled' && upserted.has(e.googleEventId)).length;
-      return { changed: upserted.size - upsertedCancelled, deleted: cancelled.length + upsertedCancelled };
+      return { changed: upserted.live, deleted: cancelled.length + upserted.cancelled };
     });
   }
 }
