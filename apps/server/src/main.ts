@@ -2,6 +2,7 @@ import { startApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { runJobsCli } from './jobs-cli.ts';
 import { createLogger } from './logger.ts';
+import { releaseUnusedMemory } from './memory.ts';
 import { hasWebPage } from './http/web-page.ts';
 
 // The only place that reads process.env.
@@ -28,6 +29,8 @@ const app = await startApp(config, logger).catch((err: unknown) => {
   logger.fatal({ err }, inUse ? `port ${config.port} is already in use: stop the other process or set PORT` : 'start-up failed');
   process.exit(1);
 });
+// Start-up is done: what it allocated is garbage, and nothing else would collect it while idle.
+releaseUnusedMemory();
 
 logger.info({ url: app.url, trpc: `${app.url}/trpc`, emulator: app.emulatorUrl ?? null, jobs: app.jobs ? `${app.url}/jobs` : null }, 'calendar service listening');
 if (app.devToken) {

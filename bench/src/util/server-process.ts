@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { SERVER_DIR, startCommandArgs } from '@calsync/server/src/start-command.ts';
 import { sleep } from './time.ts';
 
 export interface ServerProcess {
@@ -12,8 +11,8 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-// The server's own package: spawned exactly as `pnpm start` runs it (src/main.ts -> loadConfig -> startApp).
-const serverDir = dirname(fileURLToPath(import.meta.resolve('@calsync/server/package.json')));
+// The server's own package, spawned exactly as `pnpm start` runs it (its start script's node
+// flags, src/main.ts -> loadConfig -> startApp).
 const START_TIMEOUT_MS = 60_000;
 
 /**
@@ -24,8 +23,8 @@ export async function startServerProcess(env: Record<string, string>, opts: { cp
   const port = await freePort();
   // --cpu-prof writes the profile when the process exits normally (stop() sends SIGTERM, the server exits 0).
   const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...startCommandArgs()], {
+    cwd: SERVER_DIR,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

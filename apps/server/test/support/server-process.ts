@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { SERVER_DIR, startCommandArgs } from '../../src/start-command.ts';
 
 export interface ServerProcess {
   url: string;
@@ -9,12 +9,10 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const serverDir = fileURLToPath(new URL('../..', import.meta.url));
-
 /** Starts `src/main.ts` as its own OS process, exactly as `pnpm start` does, with the given env. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
+  const child = spawn(process.execPath, startCommandArgs(), {
+    cwd: SERVER_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
