@@ -3,6 +3,7 @@ import { entities } from '@calsync/db';
 import { GoogleCalendarGateway } from '@calsync/google';
 import type { ServiceAccountKey } from '@calsync/google-calendar-emulator';
 import { MikroORM } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 
 /** One statement the server sends for a listEvents call, in the forms the bench needs. */
 export interface CapturedStatement {
@@ -22,12 +23,20 @@ export interface ListInput {
 
 /**
  * Learns the list query by running the server's own code path (EventService.listEvents, the
- * exported domain service the tRPC procedure calls) on an ORM of the bench's own whose `onQuery`
- * hook records every statement. Nothing is copied from the server's source, so whatever
- * listWindow becomes, the raw-SQL baseline is the SQL it runs.
+ * exported domain service the tRPC procedure calls) on an ORM of the bench's own that records
+ * every statement: MikroORM's `onQuery` hook sees what goes through the ORM (`?` placeholders),
+ * a wrapper of its pg pool's `query` what is sent as a prepared statement (`$n`). Nothing is
+ * copied from the server's source, so whatever listWindow becomes, the raw-SQL baseline is the
+ * SQL it runs.
  */
+interface Recorded {
+  sql: string;
+  params: readonly unknown[];
+  /** `$n` placeholders (a prepared statement) rather than MikroORM's `?`. */
+  numbered: boolean;
+}
 interface Recorder {
-  statements: Array<{ sql: string; params: readonly unknown[] }> | undefined;
+  statements: Recorded[] | undefined;
 }
 
 export class ListQueryProbe {
@@ -45,10 +54,18 @@ export class ListQueryProbe {
       entities: [...entities],
       pool: { min: 0, max: 1 },
       onQuery: (sql, params) => {
-        recorder.statements?.push({ sql, params });
+        recorder.statements?.push({ sql, params, numbered: false });
         return sql;
       },
     });
+    const pool = (await orm.em.getConnection().getNativeClient()) as pg.Pool;
+    const query = pool.query.bind(pool) as (config: unknown, values?: unknown) => Promise<unknown>;
+    (pool as { query: unknown }).query = (config: unknown, values?: unknown) => {
+      if (typeof config === 'object' && config !== null && 'text' in config && typeof config.text === 'string') {
+        recorder.statements?.push({ sql: config.text, params: 'values' in config && Array.isArray(config.values) ? config.values : [], numbered: true });
+      }
+      return query(config, values);
+    };
     // Listing never calls Google; the service needs a gateway all the same, so it gets a real one.
     const google = new GoogleCalendarGateway({ credentials: opts.key, impersonateUser: opts.impersonateUser, apiBaseUrl: opts.emulatorUrl });
     const probe = new ListQueryProbe(recorder, orm, new EventService({ em: orm.em, google }), opts.calendarId);
@@ -60,16 +77,16 @@ export class ListQueryProbe {
 
   /** Runs one listEvents call and returns its page and the statements it sent. */
   async capture(input: ListInput): Promise<{ page: EventPage; statements: CapturedStatement[] }> {
-    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recorded: Recorded[] = [];
     this.recorder.statements = recorded;
     try {
       const page = await this.events.listEvents(this.scope, input);
       const platform = this.orm.em.getPlatform();
-      const statements = recorded.map(({ sql, params }) => ({
-        inlined: platform.formatQuery(sql, params),
-        text: positional(sql, params.length),
-        values: [...params],
-      }));
+      const statements = recorded.map(({ sql, params, numbered }) =>
+        numbered
+          ? { inlined: platform.formatQuery(...questionMarks(sql, params)), text: sql, values: [...params] }
+          : { inlined: platform.formatQuery(sql, params), text: positional(sql, params.length), values: [...params] },
+      );
       return { page, statements };
     } finally {
       this.recorder.statements = undefined;
@@ -105,4 +122,14 @@ function positional(sql: string, paramCount: number): string | undefined {
     }
   }
   return n === paramCount ? out : undefined;
+}
+
+/** `$n` placeholders back as `?` with the values in order of appearance (for formatQuery / EXPLAIN). */
+function questionMarks(sql: string, params: readonly unknown[]): [string, unknown[]] {
+  const ordered: unknown[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    ordered.push(params[Number(n) - 1]);
+    return '?';
+  });
+  return [text, ordered];
 }

@@ -1,4 +1,4 @@
-import { executeBound, type EntityManager } from '@calsync/db';
+import { executeBound, queryPrepared, type EntityManager } from '@calsync/db';
 import type { CancelledEventStub, GoogleEventFields } from '@calsync/google';
 import { toEventDTO, type EventDTO } from './dto.ts';
 
@@ -143,7 +143,9 @@ const LENGTH_TIERS = [
  */
 export async function listWindow(em: EntityManager, q: WindowQuery): Promise<{ rows: EventDTO[]; hasMore: boolean }> {
   const { sql, params } = listWindowQuery({ ...q, limit: q.limit + 1 });
-  const rows = (await em.execute<Array<Record<string, unknown>>>(sql, params)).map(toEventDTO);
+  // Prepared once per connection: PostgreSQL no longer parses and plans the three-part query on
+  // every page.
+  const rows = (await queryPrepared<Record<string, unknown>>(em, sql, params)).map(toEventDTO);
   const hasMore = rows.length > q.limit;
   return { rows: hasMore ? rows.slice(0, q.limit) : rows, hasMore };
 }

@@ -16,5 +16,5 @@ export {
   type EmbeddedPostgresHandle,
 } from './embedded-postgres.ts';
 export { LockMode } from '@mikro-orm/postgresql';
-export { executeBound } from './sql.ts';
+export { executeBound, queryPrepared } from './sql.ts';
 export type { MikroORM, EntityManager, Options as OrmOptions } from '@mikro-orm/postgresql';

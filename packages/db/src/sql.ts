@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
+import type pg from 'pg';
 
 /**
  * Runs SQL with `?` placeholders as a parameterised statement, inside the EntityManager's
@@ -8,9 +10,43 @@ import { CompiledQuery } from 'kysely';
  * over it and no second multi-megabyte string per page.
  */
 export async function executeBound<T extends object>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
+  const result = await em.getKysely().executeQuery<T>(CompiledQuery.raw(positional('executeBound', sql, params), [...params]));
+  return [...result.rows];
+}
+
+/**
+ * A hot read (the list query) as a named prepared statement: each pooled connection parses and
+ * plans it once, then only binds and executes, where `em.execute` sent the whole SQL text with
+ * the values written into it for PostgreSQL to parse and plan on every call. Runs on the ORM's
+ * own pool, outside any transaction (inside one it falls back to executeBound, in it), and
+ * bypasses MikroORM's query hooks. Rows come back with the ORM's type parsing.
+ */
+export async function queryPrepared<T extends object>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
+  if (em.isInTransaction()) return executeBound<T>(em, sql, params);
+  const text = positional('queryPrepared', sql, params);
+  const pool = (await em.getConnection().getNativeClient()) as pg.Pool;
+  const result = await pool.query<T>({ name: statementName(text), text, values: [...params] });
+  return result.rows;
+}
+
+/** `?` placeholders as PostgreSQL's `$1..$n`, checked against the parameters given. */
+function positional(caller: string, sql: string, params: readonly unknown[]): string {
   let n = 0;
   const numbered = sql.replace(/\?/g, () => `$${++n}`);
-  if (n !== params.length) throw new Error(`executeBound: ${n} placeholders but ${params.length} parameters`);
-  const result = await em.getKysely().executeQuery<T>(CompiledQuery.raw(numbered, [...params]));
-  return [...result.rows];
+  if (n !== params.length) throw new Error(`${caller}: ${n} placeholders but ${params.length} parameters`);
+  return numbered;
+}
+
+const statementNames = new Map<string, string>();
+
+/** A name per distinct statement text (pg refuses one name for two texts on a connection). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `calsync_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    // A handful of list-query shapes in practice; the bound keeps a misuse from growing it forever.
+    if (statementNames.size >= 1000) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeBound } from '../src/sql.ts';
+import { executeBound, queryPrepared } from '../src/sql.ts';
 import { withTestOrm, type TestOrm } from '../src/testing.ts';
 
 let db: TestOrm;
@@ -30,5 +30,31 @@ describe('executeBound', () => {
 
   it('refuses a parameter count that does not match the placeholders', async () => {
     await expect(executeBound(db.orm.em.fork(), 'select ?', [])).rejects.toThrow(/1 placeholders but 0 parameters/);
+  });
+});
+
+describe('queryPrepared', () => {
+  it('runs a read as a named prepared statement, parsed once per connection', async () => {
+    const em = db.orm.em.fork();
+    await executeBound(em, 'insert into bound_test (id, doc) values (?, ?::jsonb), (?, ?::jsonb)', [10, '{"n":10}', 11, '{"n":11}']);
+    const sql = 'select id, doc from bound_test where id >= ? and id <= ? order by id';
+    expect(await queryPrepared(em, sql, [10, 11])).toEqual([
+      { id: 10, doc: { n: 10 } },
+      { id: 11, doc: { n: 11 } },
+    ]);
+    expect(await queryPrepared(em, sql, [11, 11])).toEqual([{ id: 11, doc: { n: 11 } }]);
+    // PostgreSQL's own record of the session's prepared statements: ours is there under its name.
+    const prepared = await queryPrepared<{ name: string; statement: string }>(em, `select name, statement from pg_prepared_statements where statement like ?`, ['%from bound_test where id >=%']);
+    expect(prepared).toEqual([expect.objectContaining({ name: expect.stringMatching(/^calsync_[0-9a-f]{24}$/) })]);
+  });
+
+  it('inside a transaction, runs in it', async () => {
+    await expect(
+      db.orm.em.fork().transactional(async (tx) => {
+        await executeBound(tx, 'insert into bound_test (id, doc) values (?, ?::jsonb)', [20, '{}']);
+        expect(await queryPrepared(tx, 'select id from bound_test where id = ?', [20])).toEqual([{ id: 20 }]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
   });
 });
