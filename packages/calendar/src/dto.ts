@@ -22,6 +22,10 @@ export interface EventDTO {
   updatedAt: Date;
 }
 
+/** The columns toEventDTO reads, for the queries that feed it (not `*`: less to send and parse). */
+export const EVENT_COLUMNS =
+  'id, google_event_id, calendar_id, summary, description, location, start_time, end_time, time_zone, all_day, meet_link, html_link, status, organizer_email, attendees, etag, created_at, updated_at';
+
 /** A calendar_events row as PostgreSQL returns it (snake_case). */
 export type EventRow = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import { executeBound, queryPrepared, type EntityManager } from '@calsync/db';
 import type { CancelledEventStub, GoogleEventFields } from '@calsync/google';
-import { toEventDTO, type EventDTO } from './dto.ts';
+import { EVENT_COLUMNS, toEventDTO, type EventDTO } from './dto.ts';
 
 /**
  * The one place that writes Google's view of an event into calendar_events. Used by our own
@@ -99,12 +99,12 @@ export async function cancelGoogleEvents(em: EntityManager, calendarId: string, 
 }
 
 export async function findEvent(em: EntityManager, calendarId: string, id: string): Promise<EventDTO | null> {
-  const rows = await em.execute<Array<Record<string, unknown>>>('select * from calendar_events where id = ? and calendar_id = ?', [id, calendarId]);
+  const rows = await em.execute<Array<Record<string, unknown>>>(`select ${EVENT_COLUMNS} from calendar_events where id = ? and calendar_id = ?`, [id, calendarId]);
   return rows[0] ? toEventDTO(rows[0]) : null;
 }
 
 export async function findEventByGoogleId(em: EntityManager, calendarId: string, googleEventId: string): Promise<EventDTO | null> {
-  const rows = await em.execute<Array<Record<string, unknown>>>('select * from calendar_events where calendar_id = ? and google_event_id = ?', [
+  const rows = await em.execute<Array<Record<string, unknown>>>(`select ${EVENT_COLUMNS} from calendar_events where calendar_id = ? and google_event_id = ?`, [
     calendarId,
     googleEventId,
   ]);
@@ -158,7 +158,7 @@ export function listWindowQuery(q: WindowQuery): { sql: string; params: unknown[
   const params: unknown[] = [];
   for (const tier of LENGTH_TIERS) {
     const lower = tier.lowerBound ? `and start_time >= ?::timestamptz - ${tier.lowerBound}` : '';
-    parts.push(`(select * from calendar_events
+    parts.push(`(select ${EVENT_COLUMNS} from calendar_events
       where calendar_id = ? and status <> 'cancelled' and ${tier.filter}
         ${lower} and start_time < ? and end_time > ? ${keyset}
       order by start_time, id limit ?)`);
