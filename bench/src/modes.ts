@@ -4,12 +4,14 @@ import type { Mode } from './report.ts';
 export interface Sizes {
   listRows: number;
   listSeconds: number;
+  /** The saturated list loads run as this many alternating rounds (tRPC, raw SQL, tRPC, ...). */
+  listRounds: number;
   syncEvents: number;
   samples: number;
   stormEdits: number;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
-  full: { listRows: 1_000_000, listSeconds: 10, syncEvents: 100_000, samples: 50, stormEdits: 1000 },
-  quick: { listRows: 100_000, listSeconds: 4, syncEvents: 20_000, samples: 20, stormEdits: 1000 },
+  full: { listRows: 1_000_000, listSeconds: 12, listRounds: 4, syncEvents: 100_000, samples: 50, stormEdits: 1000 },
+  quick: { listRows: 100_000, listSeconds: 4, listRounds: 2, syncEvents: 20_000, samples: 20, stormEdits: 1000 },
 };

@@ -5,7 +5,7 @@ import { info, result, type Result } from '../report.ts';
 import { middleWeek, seedEvents } from '../seed.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
 import { explain, type Plan } from '../util/explain.ts';
-import { httpLoad, sqlLoad } from '../util/load.ts';
+import { httpLoad, pooled, sqlLoad } from '../util/load.ts';
 import { round } from '../util/stats.ts';
 
 const PAGE = 250;
@@ -65,17 +65,24 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   const headers = { authorization: `Bearer ${server.token}` };
   await checkResponse(url, headers, firstPageItems);
 
-  log(`  tRPC over HTTP: ${CONNECTIONS} connections, ${sizes.listSeconds} s`);
+  // Alternating rounds: both loads see the same machine (see pooled()).
+  const roundSeconds = Math.ceil(sizes.listSeconds / sizes.listRounds);
+  log(`  tRPC over HTTP and raw SQL, ${CONNECTIONS} connections each: ${sizes.listRounds} alternating rounds of ${roundSeconds} s`);
   await httpLoad({ url, headers, connections: CONNECTIONS, seconds: 1 });
-  const http = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds });
-  log(`  raw SQL: ${CONNECTIONS} connections, ${sizes.listSeconds} s`);
-  const sql = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds });
+  const httpRounds = [];
+  const sqlRounds = [];
+  for (let round = 0; round < sizes.listRounds; round++) {
+    httpRounds.push(await httpLoad({ url, headers, connections: CONNECTIONS, seconds: roundSeconds }));
+    sqlRounds.push(await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: roundSeconds }));
+  }
+  const http = pooled(httpRounds);
+  const sql = pooled(sqlRounds);
   // The same two at half the saturated tRPC rate: latency without queueing behind itself (the
   // saturated loop's p99 is mostly two requests and PostgreSQL taking turns on two shared cores).
   const rate = Math.max(10, Math.round(http.requestsPerSecond / 2));
   log(`  tRPC over HTTP and raw SQL at ${rate} requests/s: ${sizes.listSeconds} s each`);
-  const httpAtRate = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
-  const sqlAtRate = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
+  const { samples: _h, ...httpAtRate } = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
+  const { samples: _s, ...sqlAtRate } = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
   for (const [name, r] of [['HTTP', http], ['SQL', sql], ['HTTP at rate', httpAtRate], ['SQL at rate', sqlAtRate]] as const) {
     if (r.failures > 0) throw new Error(`list load had failures: ${name} ${r.failures}`);
   }

@@ -4,6 +4,8 @@ import type { CapturedStatement } from '../list-query.ts';
 import { round, summarize, type Summary } from './stats.ts';
 
 export interface LoadResult {
+  /** Every latency of the run (ms), for pooling rounds; not written to the report. */
+  samples?: number[];
   /** Per-request latency in ms, full precision (autocannon's own histogram keeps whole milliseconds). */
   latency: Summary;
   requestsPerSecond: number;
@@ -33,6 +35,7 @@ export function httpLoad(opts: { url: string; headers: Record<string, string>; c
       (err: Error | null, result: autocannon.Result) => {
         if (err) return reject(err);
         resolve({
+          samples: latencies,
           latency: summarize(latencies),
           requestsPerSecond: round(result.requests.total / result.duration, 1),
           requests: result.requests.total,
@@ -99,8 +102,27 @@ export async function sqlLoad(opts: { databaseUrl: string; statements: CapturedS
     const started = performance.now();
     const { latencies, failures } = await run(opts.seconds * 1000, true);
     const durationS = (performance.now() - started) / 1000;
-    return { latency: summarize(latencies), requestsPerSecond: round(latencies.length / durationS, 1), requests: latencies.length, failures, durationS: round(durationS), prepared };
+    return { samples: latencies, latency: summarize(latencies), requestsPerSecond: round(latencies.length / durationS, 1), requests: latencies.length, failures, durationS: round(durationS), prepared };
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
+}
+
+/**
+ * Rounds of one load as one result: requests over total time, latencies pooled. Alternating
+ * short rounds of two loads lets both see the same machine (a shared VM's speed drifts by 20 %
+ * over a minute), where one long run each compared two different moments.
+ */
+export function pooled<T extends LoadResult>(rounds: readonly T[]): LoadResult & { rounds: Array<Omit<T, 'samples'>> } {
+  const samples = rounds.flatMap((r) => r.samples ?? []);
+  const requests = rounds.reduce((n, r) => n + r.requests, 0);
+  const durationS = rounds.reduce((n, r) => n + r.durationS, 0);
+  return {
+    latency: summarize(samples),
+    requestsPerSecond: round(requests / durationS, 1),
+    requests,
+    failures: rounds.reduce((n, r) => n + r.failures, 0),
+    durationS: round(durationS),
+    rounds: rounds.map(({ samples: _samples, ...rest }) => rest),
+  };
 }
