@@ -47,7 +47,7 @@ const MAX_DEPTH = 8;
  * we need cost ~100 us per line, more than the rest of a list request's logging.
  */
 export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || ArrayBuffer.isView(value)) return value;
   if (value instanceof Error) return redactSecrets(stdSerializers.err(value), depth);
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
