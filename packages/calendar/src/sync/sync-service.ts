@@ -148,32 +148,37 @@ export class SyncService {
   }
 
   private async incremental(calendarId: string, syncToken: string): Promise<SyncResult & { nextSyncToken: string }> {
-    const totals = { changed: 0, deleted: 0, pages: 0 };
-    let pageToken: string | undefined;
-    for (;;) {
-      const page = await this.listPage(calendarId, { syncToken, pageToken, maxResults: this.deps.pageSize });
-      totals.pages++;
-      const counts = await this.applyPage(calendarId, page.events);
-      totals.changed += counts.changed;
-      totals.deleted += counts.deleted;
-      if (page.nextPageToken) {
-        pageToken = page.nextPageToken;
-        continue;
-      }
-      if (!page.nextSyncToken) throw new GoogleApiError('invalid', 'Google ended an incremental listing without nextSyncToken.', { operation: 'events.list' });
-      return { ...totals, fullSync: false, nextSyncToken: page.nextSyncToken };
-    }
+    const listed = await this.applyAllPages(calendarId, { syncToken }, 'an incremental listing');
+    return { ...listed, fullSync: false };
   }
 
   private async full(calendarId: string, startedAt: Date): Promise<SyncResult & { nextSyncToken: string }> {
-    const totals = { changed: 0, deleted: 0, pages: 0 };
     // Only ids are kept across pages (the events themselves are written page by page).
     const present = new Set<string>();
+    const listed = await this.applyAllPages(calendarId, { showDeleted: false }, 'a full listing', (events) => {
+      for (const e of events) if (!isCancelledStub(e) && e.status !== 'cancelled') present.add(e.googleEventId);
+    });
+    const ghosts = await cancelEventsAbsentFrom(this.deps.em.fork(), calendarId, present, startedAt);
+    if (ghosts.length) this.logger.info({ calendarId, count: ghosts.length }, 'cancelled local events Google no longer has');
+    return { ...listed, deleted: listed.deleted + ghosts.length, fullSync: true };
+  }
+
+  /**
+   * Lists the calendar page by page and applies each page in its own transaction (`onPage` sees
+   * each page first); returns the totals and the sync token Google ends the listing with.
+   */
+  private async applyAllPages(
+    calendarId: string,
+    opts: Pick<ListEventsOptions, 'syncToken' | 'showDeleted'>,
+    listing: string,
+    onPage?: (events: Array<GoogleEventFields | CancelledEventStub>) => void,
+  ): Promise<{ changed: number; deleted: number; pages: number; nextSyncToken: string }> {
+    const totals = { changed: 0, deleted: 0, pages: 0 };
     let pageToken: string | undefined;
     for (;;) {
-      const page = await this.listPage(calendarId, { pageToken, maxResults: this.deps.pageSize, showDeleted: false });
+      const page = await this.listPage(calendarId, { ...opts, pageToken, maxResults: this.deps.pageSize });
       totals.pages++;
-      for (const e of page.events) if (!isCancelledStub(e) && e.status !== 'cancelled') present.add(e.googleEventId);
+      onPage?.(page.events);
       const counts = await this.applyPage(calendarId, page.events);
       totals.changed += counts.changed;
       totals.deleted += counts.deleted;
@@ -181,10 +186,8 @@ export class SyncService {
         pageToken = page.nextPageToken;
         continue;
       }
-      if (!page.nextSyncToken) throw new GoogleApiError('invalid', 'Google ended a full listing without nextSyncToken.', { operation: 'events.list' });
-      const ghosts = await cancelEventsAbsentFrom(this.deps.em.fork(), calendarId, present, startedAt);
-      if (ghosts.length) this.logger.info({ calendarId, count: ghosts.length }, 'cancelled local events Google no longer has');
-      return { ...totals, deleted: totals.deleted + ghosts.length, fullSync: true, nextSyncToken: page.nextSyncToken };
+      if (!page.nextSyncToken) throw new GoogleApiError('invalid', `Google ended ${listing} without nextSyncToken.`, { operation: 'events.list' });
+      return { ...totals, nextSyncToken: page.nextSyncToken };
     }
   }
 
