@@ -23,9 +23,9 @@ export async function executeBound<T extends object>(em: EntityManager, sql: str
  */
 export async function queryPrepared<T extends object>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
   if (em.isInTransaction()) return executeBound<T>(em, sql, params);
-  const text = positional('queryPrepared', sql, params);
+  const statement = preparedStatement(sql, params);
   const pool = (await em.getConnection().getNativeClient()) as pg.Pool;
-  const result = await pool.query<T>({ name: statementName(text), text, values: [...params] });
+  const result = await pool.query<T>({ ...statement, values: [...params] });
   return result.rows;
 }
 
@@ -37,16 +37,22 @@ function positional(caller: string, sql: string, params: readonly unknown[]): st
   return numbered;
 }
 
-const statementNames = new Map<string, string>();
+const statements = new Map<string, { name: string; text: string; placeholders: number }>();
 
-/** A name per distinct statement text (pg refuses one name for two texts on a connection). */
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `calsync_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+/**
+ * The numbered text and a name per distinct statement (pg refuses one name for two texts on a
+ * connection), worked out once per SQL text rather than on every call.
+ */
+function preparedStatement(sql: string, params: readonly unknown[]): { name: string; text: string } {
+  let statement = statements.get(sql);
+  if (statement === undefined) {
+    const text = positional('queryPrepared', sql, params);
+    statement = { name: `calsync_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text, placeholders: params.length };
     // A handful of list-query shapes in practice; the bound keeps a misuse from growing it forever.
-    if (statementNames.size >= 1000) statementNames.clear();
-    statementNames.set(text, name);
+    if (statements.size >= 1000) statements.clear();
+    statements.set(sql, statement);
+  } else if (statement.placeholders !== params.length) {
+    throw new Error(`queryPrepared: ${statement.placeholders} placeholders but ${params.length} parameters`);
   }
-  return name;
+  return { name: statement.name, text: statement.text };
 }

@@ -48,6 +48,13 @@ describe('queryPrepared', () => {
     expect(prepared).toEqual([expect.objectContaining({ name: expect.stringMatching(/^calsync_[0-9a-f]{24}$/) })]);
   });
 
+  it('refuses a parameter count that does not match the placeholders, also for a statement it knows', async () => {
+    const em = db.orm.em.fork();
+    await queryPrepared(em, 'select id from bound_test where id = ?', [10]);
+    await expect(queryPrepared(em, 'select id from bound_test where id = ?', [])).rejects.toThrow(/1 placeholders but 0 parameters/);
+    await expect(queryPrepared(em, 'select id from bound_test where id = ? or id = ?', [1])).rejects.toThrow(/2 placeholders but 1 parameters/);
+  });
+
   it('inside a transaction, runs in it', async () => {
     await expect(
       db.orm.em.fork().transactional(async (tx) => {
