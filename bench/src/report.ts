@@ -1,4 +1,5 @@
 import { cpus, platform, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -40,7 +41,14 @@ export function failed(metric: string, err: unknown): Result {
 export interface Report {
   mode: Mode;
   date: string;
-  machine: { cores: number; node: string; platform: string; totalMemGb: number };
+  machine: {
+    cores: number;
+    node: string;
+    platform: string;
+    totalMemGb: number;
+    /** Linux's TCP congestion control: BBR on loopback stalls large answers now and then (README › Performance). */
+    tcpCongestionControl: string | null;
+  };
   results: Result[];
 }
 
@@ -48,9 +56,23 @@ export function buildReport(mode: Mode, results: Result[]): Report {
   return {
     mode,
     date: new Date().toISOString(),
-    machine: { cores: cpus().length, node: process.version, platform: platform(), totalMemGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10 },
+    machine: {
+      cores: cpus().length,
+      node: process.version,
+      platform: platform(),
+      totalMemGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+      tcpCongestionControl: readSetting('/proc/sys/net/ipv4/tcp_congestion_control'),
+    },
     results,
   };
+}
+
+function readSetting(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return null;
+  }
 }
 
 export function formatTable(report: Report): string {
@@ -65,7 +87,7 @@ export function formatTable(report: Report): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
   const { machine } = report;
   return [
-    `calsync bench (${report.mode}) ${report.date}  ${machine.cores} cores, ${machine.totalMemGb} GB, node ${machine.node}, ${machine.platform}`,
+    `calsync bench (${report.mode}) ${report.date}  ${machine.cores} cores, ${machine.totalMemGb} GB, node ${machine.node}, ${machine.platform}${machine.tcpCongestionControl ? `, tcp ${machine.tcpCongestionControl}` : ''}`,
     line(header),
     widths.map((w) => '-'.repeat(w)).join('-|-'),
     ...rows.map(line),

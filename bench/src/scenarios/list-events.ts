@@ -6,6 +6,7 @@ import { middleWeek, seedEvents } from '../seed.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
 import { explain, type Plan } from '../util/explain.ts';
 import { httpLoad, pooled, sqlLoad } from '../util/load.ts';
+import { findPgbench, pgbenchAtRate } from '../util/pgbench.ts';
 import { round } from '../util/stats.ts';
 
 const PAGE = 250;
@@ -83,6 +84,13 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   log(`  tRPC over HTTP and raw SQL at ${rate} requests/s: ${sizes.listSeconds} s each`);
   const { samples: _h, ...httpAtRate } = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
   const { samples: _s, ...sqlAtRate } = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
+  // The same SQL once more from pgbench (C, no garbage collector), when it is installed: the tail
+  // of the machine and its loopback TCP without any JavaScript in the way.
+  const pgbench = await findPgbench();
+  if (pgbench) log(`  same SQL from pgbench at ${rate} requests/s: ${sizes.listSeconds} s`);
+  const pgbenchAtRateResult = pgbench
+    ? await pgbenchAtRate({ pgbench, databaseUrl: system.databaseUrl, sql: first.map((s) => s.inlined), connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate })
+    : undefined;
   for (const [name, r] of [['HTTP', http], ['SQL', sql], ['HTTP at rate', httpAtRate], ['SQL at rate', sqlAtRate]] as const) {
     if (r.failures > 0) throw new Error(`list load had failures: ${name} ${r.failures}`);
   }
@@ -94,6 +102,7 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
     info('  same SQL via pg, p99 (saturated)', sql.latency.p99, 'ms'),
     result(`listEvents p99 (tRPC over HTTP, ${rate} req/s)`, httpAtRate.latency.p99, 'ms', { op: '<=', value: 10 }, { ratePerSecond: rate, http: httpAtRate, sql: sqlAtRate }),
     info(`  same SQL via pg, p99 (${rate} req/s)`, sqlAtRate.latency.p99, 'ms'),
+    ...(pgbenchAtRateResult ? [info(`  same SQL via pgbench (C), p99 (${rate} req/s)`, pgbenchAtRateResult.latency.p99, 'ms', { ...pgbenchAtRateResult })] : []),
     result('listEvents p99 ratio tRPC / raw SQL', round(http.latency.p99 / sql.latency.p99, 2), 'x', { op: '<=', value: 2 }, {
       httpP99Ms: http.latency.p99,
       sqlP99Ms: sql.latency.p99,

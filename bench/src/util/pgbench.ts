@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { summarize, type Summary } from './stats.ts';
+
+const run = promisify(execFile);
+
+/** pgbench's path when PostgreSQL's client tools are installed, else undefined. */
+export async function findPgbench(): Promise<string | undefined> {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    const path = join(dir || '.', 'pgbench');
+    try {
+      await run(path, ['--version']);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The same SQL from pgbench, PostgreSQL's own load generator in C (no JavaScript, no garbage
+ * collector, no row objects): `connections` clients at `ratePerSecond` in all, each statement
+ * prepared once. Latencies come from its per-transaction log and include any wait behind a late
+ * previous transaction, as the open-loop HTTP and pg loads count theirs.
+ */
+export async function pgbenchAtRate(opts: { pgbench: string; databaseUrl: string; sql: string[]; connections: number; seconds: number; ratePerSecond: number }): Promise<{ latency: Summary; requests: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'calsync-pgbench-'));
+  try {
+    const script = join(dir, 'list.sql');
+    await writeFile(script, opts.sql.map((s) => `${s.replace(/\s+/g, ' ').trim()};\n`).join(''));
+    await run(
+      opts.pgbench,
+      ['-n', '-M', 'prepared', '-c', String(opts.connections), '-j', String(opts.connections), '-T', String(opts.seconds), '-R', String(opts.ratePerSecond), '-f', script, '--log', `--log-prefix=${join(dir, 'tx')}`, opts.databaseUrl],
+      { cwd: dir, maxBuffer: 1 << 20 },
+    );
+    const latencies: number[] = [];
+    for (const file of (await readdir(dir)).filter((f) => f.startsWith('tx'))) {
+      // client_id transaction_no time_us script_no epoch epoch_us [schedule_lag_us]
+      for (const line of (await readFile(join(dir, file), 'utf8')).split('\n')) {
+        const fields = line.split(' ');
+        const us = Number(fields[2]);
+        if (fields.length >= 6 && Number.isFinite(us)) latencies.push(us / 1000);
+      }
+    }
+    if (latencies.length === 0) throw new Error('pgbench logged no transactions');
+    return { latency: summarize(latencies), requests: latencies.length };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
