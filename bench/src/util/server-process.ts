@@ -28,10 +28,16 @@ export async function startServerProcess(env: Record<string, string>, opts: { cp
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
+  // The last ~20 KB of output, kept as chunks: at a few hundred request lines a second, copying a
+  // 20 KB string per line took CPU from the load being measured.
+  const tail: Buffer[] = [];
+  let tailBytes = 0;
   const keep = (b: Buffer) => {
-    out = (out + b.toString()).slice(-20_000);
+    tail.push(b);
+    tailBytes += b.length;
+    while (tail.length > 1 && tailBytes - (tail[0]?.length ?? 0) >= 20_000) tailBytes -= tail.shift()?.length ?? 0;
   };
+  const output = () => Buffer.concat(tail).toString().slice(-20_000);
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let exitCode: number | null | undefined;
@@ -46,7 +52,7 @@ export async function startServerProcess(env: Record<string, string>, opts: { cp
   // The server listens before it is ready and answers 503 until then: ready = /health says 200.
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`server exited (${exitCode}) before it was ready:\n${out}`);
+    if (exitCode !== undefined) throw new Error(`server exited (${exitCode}) before it was ready:\n${output()}`);
     const ok = await fetch(`${url}/health`).then(
       (r) => r.ok,
       () => false,
@@ -54,7 +60,7 @@ export async function startServerProcess(env: Record<string, string>, opts: { cp
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server not ready after ${START_TIMEOUT_MS / 1000} s:\n${out}`);
+      throw new Error(`server not ready after ${START_TIMEOUT_MS / 1000} s:\n${output()}`);
     }
     await sleep(50);
   }
@@ -63,7 +69,7 @@ export async function startServerProcess(env: Record<string, string>, opts: { cp
   return {
     url,
     pid: child.pid,
-    output: () => out,
+    output,
     async stop() {
       if (exitCode !== undefined) return exitCode;
       child.kill('SIGTERM');
