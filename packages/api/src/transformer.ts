@@ -28,9 +28,11 @@ export function serializeOutput(value: unknown): SuperJSONResult {
     if (err instanceof Unsupported) return superjson.serialize(value);
     throw err;
   }
-  const result = { json } as SuperJSONResult;
-  if (state.annotation !== undefined) result.meta = { values: state.annotation, v: 1 } as SuperJSONResult['meta'];
-  return result;
+  if (state.annotation === undefined) return { json } as SuperJSONResult;
+  // Annotations before the data: V8 (Node 24) stringifies a large value measurably slower when an
+  // object with index keys ({items: {0: ...}}) follows it (0.68 vs 0.46 ms for a 250-event page).
+  // superjson reads either order.
+  return { meta: { values: state.annotation, v: 1 }, json } as SuperJSONResult;
 }
 
 /** A leaf annotation, or the annotations inside a container keyed by (escaped) key or index. */
@@ -134,8 +136,29 @@ export function isoString(date: Date, time = date.getTime()): string {
   return `${prefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[ms]}Z`;
 }
 
-/** The API's transformer: superjson both ways, with the fast encoder for what procedures return. */
-export const transformer = {
-  input: superjson,
-  output: { serialize: serializeOutput, deserialize: (data: SuperJSONResult): unknown => superjson.deserialize(data) },
-};
+/** A result type whose wire form its own encoder writes from the known shape, without the walk. */
+export interface KnownOutput<T extends object> {
+  type: abstract new (...args: never[]) => T;
+  encode: (value: T) => SuperJSONResult;
+}
+
+/**
+ * The API's transformer: superjson both ways, with the fast encoder for what procedures return,
+ * and the given encoders for results of known types (recognised by class).
+ */
+export function createTransformer(known: ReadonlyArray<KnownOutput<object>> = []) {
+  const serialize = (value: unknown): SuperJSONResult => {
+    if (typeof value === 'object' && value !== null) {
+      for (const k of known) if (value instanceof k.type) return k.encode(value);
+    }
+    return serializeOutput(value);
+  };
+  return {
+    input: superjson,
+    output: { serialize, deserialize: (data: SuperJSONResult): unknown => superjson.deserialize(data) },
+  };
+}
+
+export function knownOutput<T extends object>(type: abstract new (...args: never[]) => T, encode: (value: T) => SuperJSONResult): KnownOutput<object> {
+  return { type, encode: encode as (value: object) => SuperJSONResult };
+}

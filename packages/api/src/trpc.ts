@@ -1,10 +1,11 @@
-import { ValidationError } from '@calsync/calendar';
+import { EventPage, ValidationError } from '@calsync/calendar';
 import { GoogleApiError } from '@calsync/google';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { toTRPCError } from './errors.ts';
-import { transformer } from './transformer.ts';
+import { encodeEventPage } from './calendar/wire.ts';
+import { createTransformer, knownOutput } from './transformer.ts';
 
 export interface FieldError {
   field: string;
@@ -12,7 +13,8 @@ export interface FieldError {
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer,
+  // listEvents pages are encoded from their known shape (the hottest response there is).
+  transformer: createTransformer([knownOutput(EventPage, encodeEventPage)]),
   // Live updates (SSE): a ping keeps idle connections alive through proxies, and a client that
   // hears nothing (not even pings) for a while reconnects instead of showing a stale page.
   sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },

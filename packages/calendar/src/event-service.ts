@@ -45,9 +45,18 @@ export interface ListEventsInput {
   cursor?: string | undefined;
 }
 
-export interface EventPage {
-  items: EventDTO[];
-  nextCursor: string | null;
+/**
+ * One page of listEvents. A class rather than a literal so that the API layer can recognise a
+ * page and encode its known shape directly (a 250-event page is the hottest response there is).
+ */
+export class EventPage {
+  readonly items: EventDTO[];
+  readonly nextCursor: string | null;
+
+  constructor(items: EventDTO[], nextCursor: string | null) {
+    this.items = items;
+    this.nextCursor = nextCursor;
+  }
 }
 
 /**
@@ -107,7 +116,7 @@ export class EventService {
       after,
     });
     const last = rows.at(-1);
-    return { items: rows, nextCursor: hasMore && last ? encodeCursor(last) : null };
+    return new EventPage(rows, hasMore && last ? encodeCursor(last) : null);
   }
 
   async updateEvent(scope: CalendarScope, input: UpdateEventInput): Promise<EventDTO> {

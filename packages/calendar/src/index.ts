@@ -6,7 +6,7 @@ export {
   EventService,
   type CalendarScope,
   type CreateEventInput,
-  type EventPage,
+  EventPage,
   type EventServiceDeps,
   type ListEventsInput,
   type UpdateEventInput,
