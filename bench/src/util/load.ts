@@ -1,7 +1,9 @@
+import http from 'node:http';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { CapturedStatement } from '../list-query.ts';
 import { round, summarize, type Summary } from './stats.ts';
+import { sleep } from './time.ts';
 
 export interface LoadResult {
   /** Every latency of the run (ms), for pooling rounds; not written to the report. */
@@ -15,23 +17,16 @@ export interface LoadResult {
 }
 
 /**
- * GETs over keep-alive connections, as a frontend polling one view would send: a closed loop
- * (each connection sends its next request when the answer came: saturation), or, with
- * `ratePerSecond`, requests at that overall rate (open loop: the latency of a service that is
- * not queueing behind itself).
+ * GETs over keep-alive connections, as a frontend polling one view would send, in a closed loop:
+ * each connection sends its next request when the answer came (saturation). autocannon's own
+ * rate option is not used for a rate: it sends each second's share back to back, then waits (a
+ * burst every second, not a steady rate); see httpLoadAtRate.
  */
-export function httpLoad(opts: { url: string; headers: Record<string, string>; connections: number; seconds: number; ratePerSecond?: number }): Promise<LoadResult & { autocannon: Record<string, number> }> {
+export function httpLoad(opts: { url: string; headers: Record<string, string>; connections: number; seconds: number }): Promise<LoadResult & { autocannon: Record<string, number> }> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     const instance = autocannon(
-      {
-        url: opts.url,
-        headers: opts.headers,
-        connections: opts.connections,
-        pipelining: 1,
-        duration: opts.seconds,
-        ...(opts.ratePerSecond ? { overallRate: opts.ratePerSecond } : {}),
-      },
+      { url: opts.url, headers: opts.headers, connections: opts.connections, pipelining: 1, duration: opts.seconds },
       (err: Error | null, result: autocannon.Result) => {
         if (err) return reject(err);
         resolve({
@@ -52,8 +47,38 @@ export function httpLoad(opts: { url: string; headers: Record<string, string>; c
 }
 
 /**
- * The same statements straight to PostgreSQL: `connections` clients in a closed loop, each
- * statement prepared once per connection (named), rows parsed by pg as the server's driver does.
+ * The same GETs at a steady overall rate (open loop): each keep-alive connection has its own
+ * evenly spaced schedule, and a request's latency counts from when it was due, so an answer that
+ * comes late also delays (and is charged to) the requests queued behind it.
+ */
+export async function httpLoadAtRate(opts: { url: string; headers: Record<string, string>; connections: number; seconds: number; ratePerSecond: number }): Promise<LoadResult> {
+  const url = new URL(opts.url);
+  const agents = Array.from({ length: opts.connections }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const get = (agent: http.Agent) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.get({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers: opts.headers, agent }, (res) => {
+        // Read the whole answer, as a client would, without keeping it.
+        res.on('data', () => undefined);
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+  try {
+    return await runLoad(
+      agents.map((agent) => () => get(agent)),
+      opts.seconds,
+      opts.ratePerSecond,
+    );
+  } finally {
+    for (const a of agents) a.destroy();
+  }
+}
+
+/**
+ * The same statements straight to PostgreSQL: `connections` clients, in a closed loop or at a
+ * steady overall rate (as httpLoadAtRate), each statement prepared once per connection (named),
+ * rows parsed by pg as the server's driver does.
  */
 export async function sqlLoad(opts: { databaseUrl: string; statements: CapturedStatement[]; connections: number; seconds: number; ratePerSecond?: number }): Promise<LoadResult & { prepared: boolean }> {
   const clients = await Promise.all(
@@ -67,45 +92,48 @@ export async function sqlLoad(opts: { databaseUrl: string; statements: CapturedS
   const queries = opts.statements.map((s, i) =>
     s.text !== undefined ? { name: `bench_list_${i}`, text: s.text, values: s.values } : { name: `bench_list_${i}`, text: s.inlined },
   );
+  const senders = clients.map((c) => async () => {
+    for (const q of queries) await c.query(q);
+  });
   try {
-    const run = async (ms: number, record: boolean) => {
-      const latencies: number[] = [];
-      let failures = 0;
-      const start = performance.now();
-      const end = start + ms;
-      // With a rate, each connection has its own schedule and a request's latency counts from
-      // when it was due (a late start is the system's delay too).
-      const interval = opts.ratePerSecond ? (1000 * clients.length) / opts.ratePerSecond : 0;
-      await Promise.all(
-        clients.map(async (c, ci) => {
-          let due = start + (interval * ci) / clients.length;
-          while (performance.now() < end) {
-            if (interval > 0) {
-              const wait = due - performance.now();
-              if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-            }
-            const t = interval > 0 ? due : performance.now();
-            due += interval;
-            try {
-              for (const q of queries) await c.query(q);
-              if (record) latencies.push(performance.now() - t);
-            } catch {
-              failures++;
-            }
-          }
-        }),
-      );
-      return { latencies, failures };
-    };
     // Warm: prepared plans cached, buffers hot, as for the HTTP run's warm-up.
-    await run(1000, false);
-    const started = performance.now();
-    const { latencies, failures } = await run(opts.seconds * 1000, true);
-    const durationS = (performance.now() - started) / 1000;
-    return { samples: latencies, latency: summarize(latencies), requestsPerSecond: round(latencies.length / durationS, 1), requests: latencies.length, failures, durationS: round(durationS), prepared };
+    await runLoad(senders, 1, opts.ratePerSecond);
+    return { ...(await runLoad(senders, opts.seconds, opts.ratePerSecond)), prepared };
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
+}
+
+/**
+ * One sender per connection, each running its requests one after the other for `seconds`: as
+ * fast as answers come (closed loop), or on an evenly spaced schedule of its own, the
+ * connections' schedules interleaved (open loop, latency counted from when a request was due).
+ */
+async function runLoad(senders: ReadonlyArray<() => Promise<void>>, seconds: number, ratePerSecond?: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  const interval = ratePerSecond ? (1000 * senders.length) / ratePerSecond : 0;
+  await Promise.all(
+    senders.map(async (send, ci) => {
+      let due = start + (interval * ci) / senders.length;
+      while (performance.now() < end) {
+        // Timers may fire a little early: wait until the request is really due.
+        for (let wait = due - performance.now(); interval > 0 && wait > 0; wait = due - performance.now()) await sleep(wait);
+        const t = interval > 0 ? due : performance.now();
+        due += interval;
+        try {
+          await send();
+          latencies.push(performance.now() - t);
+        } catch {
+          failures++;
+        }
+      }
+    }),
+  );
+  const durationS = (performance.now() - start) / 1000;
+  return { samples: latencies, latency: summarize(latencies), requestsPerSecond: round(latencies.length / durationS, 1), requests: latencies.length, failures, durationS: round(durationS) };
 }
 
 /**

@@ -23,18 +23,19 @@ export async function findPgbench(): Promise<string | undefined> {
 
 /**
  * The same SQL from pgbench, PostgreSQL's own load generator in C (no JavaScript, no garbage
- * collector, no row objects): `connections` clients at `ratePerSecond` in all, each statement
- * prepared once. Latencies come from its per-transaction log and include any wait behind a late
- * previous transaction, as the open-loop HTTP and pg loads count theirs.
+ * collector, no row objects): `connections` clients, each statement prepared once, in a closed
+ * loop or, with `ratePerSecond`, at that overall rate (pgbench spaces transactions as a Poisson
+ * process, where the JS loads space them evenly). Latencies come from its per-transaction log and
+ * include any wait behind a late previous transaction, as the open-loop HTTP and pg loads count theirs.
  */
-export async function pgbenchAtRate(opts: { pgbench: string; databaseUrl: string; sql: string[]; connections: number; seconds: number; ratePerSecond: number }): Promise<{ latency: Summary; requests: number }> {
+export async function pgbenchLoad(opts: { pgbench: string; databaseUrl: string; sql: string[]; connections: number; seconds: number; ratePerSecond?: number }): Promise<{ latency: Summary; requests: number; requestsPerSecond: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'calsync-pgbench-'));
   try {
     const script = join(dir, 'list.sql');
     await writeFile(script, opts.sql.map((s) => `${s.replace(/\s+/g, ' ').trim()};\n`).join(''));
     await run(
       opts.pgbench,
-      ['-n', '-M', 'prepared', '-c', String(opts.connections), '-j', String(opts.connections), '-T', String(opts.seconds), '-R', String(opts.ratePerSecond), '-f', script, '--log', `--log-prefix=${join(dir, 'tx')}`, opts.databaseUrl],
+      ['-n', '-M', 'prepared', '-c', String(opts.connections), '-j', String(opts.connections), '-T', String(opts.seconds), ...(opts.ratePerSecond ? ['-R', String(opts.ratePerSecond)] : []), '-f', script, '--log', `--log-prefix=${join(dir, 'tx')}`, opts.databaseUrl],
       { cwd: dir, maxBuffer: 1 << 20 },
     );
     const latencies: number[] = [];
@@ -47,7 +48,7 @@ export async function pgbenchAtRate(opts: { pgbench: string; databaseUrl: string
       }
     }
     if (latencies.length === 0) throw new Error('pgbench logged no transactions');
-    return { latency: summarize(latencies), requests: latencies.length };
+    return { latency: summarize(latencies), requests: latencies.length, requestsPerSecond: Math.round((10 * latencies.length) / opts.seconds) / 10 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
