@@ -6,6 +6,7 @@ import { middleWeek, seedEvents } from '../seed.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
 import { explain, type Plan } from '../util/explain.ts';
 import { httpLoad, httpLoadAtRate, pooled, sqlLoad } from '../util/load.ts';
+import { measureHiccups } from '../util/hiccups.ts';
 import { findPgbench, pgbenchLoad } from '../util/pgbench.ts';
 import { round } from '../util/stats.ts';
 
@@ -68,6 +69,10 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   const headers = { authorization: `Bearer ${server.token}` };
   await checkResponse(url, headers, firstPageItems);
 
+  // The machine's own stalls, measured while it is otherwise idle (see measureHiccups).
+  log(`  machine stalls: a spinning thread for ${sizes.hiccupSeconds} s`);
+  const hiccups = await measureHiccups(sizes.hiccupSeconds);
+
   // Alternating rounds: both loads see the same machine (see pooled()).
   const roundSeconds = Math.ceil(sizes.listSeconds / sizes.listRounds);
   log(`  tRPC over HTTP and raw SQL, ${CONNECTIONS} connections each: ${sizes.listRounds} alternating rounds of ${roundSeconds} s`);
@@ -109,6 +114,7 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
     result(`listEvents p99 (tRPC over HTTP, ${rate} req/s)`, httpAtRate.latency.p99, 'ms', { op: '<=', value: 10 }, { ratePerSecond: rate, http: httpAtRate, sql: sqlAtRate }),
     info(`  same SQL via pg, p99 (${rate} req/s)`, sqlAtRate.latency.p99, 'ms'),
     ...(pgbenchRows ? [info(`  same SQL via pgbench (C), p99 (${rate} req/s)`, pgbenchRows.atRate.latency.p99, 'ms', { ...pgbenchRows.atRate })] : []),
+    info('  machine: a busy thread stalled > 5 ms (idle VM)', hiccups.over5msPerS, `/s, max ${hiccups.maxMs} ms`, { ...hiccups }),
     result('listEvents p99 ratio tRPC / raw SQL', round(http.latency.p99 / sql.latency.p99, 2), 'x', { op: '<=', value: 2 }, {
       httpP99Ms: http.latency.p99,
       sqlP99Ms: sql.latency.p99,
