@@ -23,19 +23,17 @@ export async function findPgbench(): Promise<string | undefined> {
 
 /**
  * The same SQL from pgbench, PostgreSQL's own load generator in C (no JavaScript, no garbage
- * collector, no row objects): `connections` clients, each statement prepared once, in a closed
- * loop or, with `ratePerSecond`, at that overall rate (pgbench spaces transactions as a Poisson
- * process, where the JS loads space them evenly). Latencies come from its per-transaction log and
- * include any wait behind a late previous transaction, as the open-loop HTTP and pg loads count theirs.
+ * collector, no row objects): `connections` clients in a closed loop, each statement prepared
+ * once. Latencies come from its per-transaction log.
  */
-export async function pgbenchLoad(opts: { pgbench: string; databaseUrl: string; sql: string[]; connections: number; seconds: number; ratePerSecond?: number }): Promise<{ latency: Summary; requests: number; requestsPerSecond: number }> {
+export async function pgbenchLoad(opts: { pgbench: string; databaseUrl: string; sql: string[]; connections: number; seconds: number }): Promise<{ latency: Summary; requests: number; requestsPerSecond: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'calsync-pgbench-'));
   try {
     const script = join(dir, 'list.sql');
     await writeFile(script, opts.sql.map((s) => `${s.replace(/\s+/g, ' ').trim()};\n`).join(''));
     await run(
       opts.pgbench,
-      ['-n', '-M', 'prepared', '-c', String(opts.connections), '-j', String(opts.connections), '-T', String(opts.seconds), ...(opts.ratePerSecond ? ['-R', String(opts.ratePerSecond)] : []), '-f', script, '--log', `--log-prefix=${join(dir, 'tx')}`, opts.databaseUrl],
+      ['-n', '-M', 'prepared', '-c', String(opts.connections), '-j', String(opts.connections), '-T', String(opts.seconds), '-f', script, '--log', `--log-prefix=${join(dir, 'tx')}`, opts.databaseUrl],
       { cwd: dir, maxBuffer: 1 << 20 },
     );
     const latencies: number[] = [];
