@@ -17,4 +17,5 @@ export {
 } from './embedded-postgres.ts';
 export { LockMode } from '@mikro-orm/postgresql';
 export { executeBound, queryPrepared } from './sql.ts';
+export { listenChannel, type ListenOptions, type NotificationChannel } from './notifications.ts';
 export type { MikroORM, EntityManager, Options as OrmOptions } from '@mikro-orm/postgresql';
