@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CalendarChanges, EventService, NotificationReceiver, SyncScheduler, SyncService, WatchService, type SyncObserver } from '@calsync/calendar';
-import { AdvisoryLocks } from '@calsync/db';
+import { CALENDAR_CHANGES_CHANNEL, CalendarChanges, EventService, NotificationReceiver, SyncScheduler, SyncService, WatchService, type SyncObserver } from '@calsync/calendar';
+import { AdvisoryLocks, listenChannel } from '@calsync/db';
 import type { GatewayObserver } from '@calsync/google';
 import type { Config } from './config.ts';
 import { setUpDatabase, type Database } from './database.ts';
@@ -15,7 +15,7 @@ export interface Services {
   syncScheduler: SyncScheduler;
   watch: WatchService;
   receiver: NotificationReceiver;
-  /** Changes of the calendar made in this process, for live updates (`calendar.onChange`). */
+  /** Changes of the calendar made in this process or another one, for live updates (`calendar.onChange`). */
   changes: CalendarChanges;
   /** Closes in dependency order: the sync in progress finishes, then pools, emulator, database. */
   close(): Promise<void>;
@@ -43,6 +43,22 @@ export async function buildServices(config: Config, logger: Logger, opts: { webh
 
     const changes = new CalendarChanges();
     closers.push(async () => changes.close());
+    // The other server processes on this database hear this one's changes, and this one theirs,
+    // so a page open on any replica shows a sync that ran on another.
+    const relay = await listenChannel({
+      url: db.url,
+      channel: CALENDAR_CHANGES_CHANNEL,
+      onMessage: (message) => changes.receive(message),
+      onReconnect: () => {
+        logger.info('calendar change relay: listening again; open pages re-read what they show');
+        changes.relayGap();
+      },
+      onError: (err) => logger.warn({ err }, 'calendar change relay: connection lost, reconnecting'),
+    });
+    closers.push(() => relay.close());
+    changes.relayTo((message) => {
+      relay.notify(message).catch((err: unknown) => logger.warn({ err }, 'calendar change relay: could not tell the other processes'));
+    });
     const sync = new SyncService({ em: db.orm.em, google: google.gateway, locks, logger, observer: opts.observers?.sync, changes });
     const syncScheduler = new SyncScheduler({
       minIntervalMs: config.sync.minIntervalMs,

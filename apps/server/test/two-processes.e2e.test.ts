@@ -1,11 +1,12 @@
 import { signToken } from '@calsync/api';
-import { createCalendarClient } from '@calsync/client';
+import { createCalendarClient, type CalendarChangeMessage } from '@calsync/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from './support/server-process.ts';
-import { CALENDAR_USER, startBackingServices, TEST_JWT_SECRET } from './support/system.ts';
+import { CALENDAR_USER, eventually, startBackingServices, TEST_JWT_SECRET } from './support/system.ts';
 
 // Two real server processes (as two replicas behind a load balancer) on one database and one
-// Google: however syncs are triggered on both, one calendar is never synced twice at once.
+// Google: however syncs are triggered on both, one calendar is never synced twice at once; and a
+// page open on one replica hears what happened on the other.
 let backing: Awaited<ReturnType<typeof startBackingServices>>;
 const servers: ServerProcess[] = [];
 
@@ -57,3 +58,41 @@ it('never runs the same calendar sync concurrently in two processes', async () =
   const page = await a.calendar.listEvents.query({ timeMin: new Date('2031-08-01T00:00:00Z'), timeMax: new Date('2031-08-03T00:00:00Z'), limit: 2500 });
   expect(page.items).toHaveLength(330);
 }, 60_000);
+
+it('tells pages open on either replica about a write made through one of them, and a sync that ran there, once each', async () => {
+  const token = await signToken(TEST_JWT_SECRET, 'user-1');
+  const [a, b] = servers.map((s) => createCalendarClient({ url: `${s.url}/trpc`, getToken: () => token }));
+  if (!a || !b) throw new Error('two servers expected');
+  const pages = [a, b].map((client) => {
+    const page = { heard: [] as CalendarChangeMessage[], started: false, stop: () => undefined as void };
+    const sub = client.calendar.onChange.subscribe(undefined, { onStarted: () => (page.started = true), onData: (m) => page.heard.push(m) });
+    page.stop = () => sub.unsubscribe();
+    return page;
+  });
+  try {
+    await eventually(() => expect(pages.every((p) => p.started)).toBe(true));
+    const created = await a.calendar.createEvent.mutate({
+      summary: 'Made on replica A',
+      startTime: new Date('2031-08-05T10:00:00Z'),
+      endTime: new Date('2031-08-05T10:30:00Z'),
+      createMeetLink: false,
+    });
+    // A person edits the event in Google; replica A holds the channel (it called watch) and syncs.
+    backing.emulator.control.editEvent(CALENDAR_USER, created.googleEventId, { summary: 'Edited in Google' });
+    await backing.emulator.control.notificationsIdle();
+    await a.calendar.sync.mutate();
+    for (const page of pages) {
+      await eventually(() => {
+        expect(page.heard).toContainEqual(expect.objectContaining({ source: 'write', changed: 1, deleted: 0 }));
+        expect(page.heard).toContainEqual(expect.objectContaining({ source: 'sync', changed: 1 }));
+      }, 2000);
+    }
+    // Once each: a process does not tell its pages again when its own message comes back.
+    await new Promise((r) => setTimeout(r, 300));
+    for (const page of pages) expect(page.heard.map((m) => m.source).sort()).toEqual(['sync', 'write']);
+    const week = await b.calendar.listEvents.query({ timeMin: new Date('2031-08-05T00:00:00Z'), timeMax: new Date('2031-08-06T00:00:00Z') });
+    expect(week.items.map((e) => e.summary)).toEqual(['Edited in Google']);
+  } finally {
+    for (const page of pages) page.stop();
+  }
+}, 30_000);

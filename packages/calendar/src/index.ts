@@ -1,4 +1,4 @@
-export { CalendarChanges, type CalendarChange, type ChangePublisher } from './changes.ts';
+export { CALENDAR_CHANGES_CHANNEL, CalendarChanges, type CalendarChange, type ChangePublisher } from './changes.ts';
 export { decodeCursor, encodeCursor, type ListPosition } from './cursor.ts';
 export { toEventDTO, type EventDTO } from './dto.ts';
 export { BusyError, ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from './errors.ts';

@@ -42,4 +42,58 @@ describe('CalendarChanges', () => {
     for await (const c of changes.stream('a@x')) after.push(c);
     expect(after).toEqual([]);
   });
+
+  it('relays changes to the other processes and tells each open stream once, wherever the change was made', async () => {
+    const a = new CalendarChanges();
+    const b = new CalendarChanges();
+    // A wire as PostgreSQL NOTIFY behaves: every process, the sender too, hears every message, later.
+    const processes = [a, b];
+    for (const p of processes) p.relayTo((message) => setTimeout(() => processes.forEach((q) => q.receive(message)), 1));
+    const seenA: CalendarChange[] = [];
+    const seenB: CalendarChange[] = [];
+    const stopA = a.subscribe('cal@x', (c) => seenA.push(c));
+    const stopB = b.subscribe('cal@x', (c) => seenB.push(c));
+    const stopOther = b.subscribe('other@x', (c) => seenB.push(c));
+    a.publish('cal@x', { changed: 1, deleted: 0, source: 'sync' });
+    b.publish('cal@x', { changed: 0, deleted: 2, source: 'write' });
+    await new Promise((r) => setTimeout(r, 20));
+    const counts = (seen: CalendarChange[]) => seen.map(({ calendarId, changed, deleted, source }) => ({ calendarId, changed, deleted, source }));
+    // Each process tells its own subscribers at once and the other's later: compare in a fixed order.
+    const inOrder = (seen: CalendarChange[]) => counts(seen).sort((x, y) => y.changed - x.changed);
+    for (const seen of [seenA, seenB]) {
+      expect(inOrder(seen)).toEqual([
+        { calendarId: 'cal@x', changed: 1, deleted: 0, source: 'sync' },
+        { calendarId: 'cal@x', changed: 0, deleted: 2, source: 'write' },
+      ]);
+      for (const c of seen) expect(c.at).toBeInstanceOf(Date);
+    }
+    stopA();
+    stopB();
+    stopOther();
+  });
+
+  it('ignores relayed messages that are not changes', () => {
+    const changes = new CalendarChanges();
+    const seen: CalendarChange[] = [];
+    changes.subscribe('cal@x', (c) => seen.push(c));
+    const valid = { v: 1, origin: 'other-process', calendarId: 'cal@x', changed: 1, deleted: 0, source: 'sync', at: new Date().toISOString() };
+    for (const bad of ['not json', 'null', '[]', JSON.stringify({ ...valid, v: 2 }), JSON.stringify({ ...valid, changed: -1 }), JSON.stringify({ ...valid, deleted: 1.5 }), JSON.stringify({ ...valid, source: 'x' }), JSON.stringify({ ...valid, at: 'yesterday' }), JSON.stringify({ ...valid, calendarId: '' })]) {
+      changes.receive(bad);
+    }
+    expect(seen).toEqual([]);
+    changes.receive(JSON.stringify(valid));
+    expect(seen).toHaveLength(1);
+  });
+
+  it('tells every open stream to re-read when the relay may have lost messages', () => {
+    const changes = new CalendarChanges();
+    const seen: CalendarChange[] = [];
+    changes.subscribe('a@x', (c) => seen.push(c));
+    changes.subscribe('b@x', (c) => seen.push(c));
+    changes.relayGap();
+    expect(seen.map((c) => [c.calendarId, c.changed, c.deleted])).toEqual([
+      ['a@x', 0, 0],
+      ['b@x', 0, 0],
+    ]);
+  });
 });
