@@ -8,7 +8,7 @@ import { createExpressMiddleware as createAgendashMiddleware } from 'agendash';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Config } from './config.ts';
 import { basicAuth } from './http/basic-auth.ts';
-import { corsFor, securityHeaders } from './http/protection.ts';
+import { corsFor, REST_CORS, securityHeaders, TRPC_CORS } from './http/protection.ts';
 import { createRateLimits, webhookRateLimit, type RateLimits } from './http/rate-limit.ts';
 import { requestLogging } from './http/request-logging.ts';
 import { trpcHandler } from './http/trpc.ts';
@@ -154,10 +154,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       // agendash installs its own body parsers: only under /jobs, and only after authentication.
       app.use('/jobs', basicAuth(dashboard, 'calsync jobs'), createAgendashMiddleware(jobs.agenda));
     }
-    app.use('/trpc', ...corsFor(config.http.corsOrigins), trpcHandler({ deps, logger, limiter: rateLimits.api }));
+    app.use('/trpc', ...corsFor(config.http.corsOrigins, TRPC_CORS), trpcHandler({ deps, logger, limiter: rateLimits.api }));
     const page = webPage();
     if (page) app.use(page);
     // The seed's REST API, through the same procedures (and the same limit) as /trpc.
+    const restCors = corsFor(config.http.corsOrigins, REST_CORS);
+    if (restCors.length > 0) app.use(REST_PREFIX, ...restCors);
     app.use(restRouter({ deps, logger, limiter: rateLimits.api }));
     app.use((_req, res) => {
       res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route.' } });

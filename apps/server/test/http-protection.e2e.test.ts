@@ -145,6 +145,29 @@ describe('headers', () => {
     expect(none.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('allows CORS on the REST routes too, with their methods and headers (PATCH with If-Match, DELETE, ETag)', async () => {
+    const { token } = await clientFor('cors-rest-user');
+    const preflight = (origin: string, method: string, headers: string, base = sys.app.url) =>
+      fetch(`${base}/calendar/events/6f1c1d52-0c59-4b5e-9d39-1f7d4c3f0a11`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': headers },
+      });
+    const patch = await preflight(CRM_ORIGIN, 'PATCH', 'authorization,content-type,if-match');
+    expect(patch.status).toBeLessThan(300);
+    expect(patch.headers.get('access-control-allow-origin')).toBe(CRM_ORIGIN);
+    expect(patch.headers.get('access-control-allow-methods')?.split(',')).toEqual(expect.arrayContaining(['PATCH', 'DELETE']));
+    expect(patch.headers.get('access-control-allow-headers')?.split(',')).toEqual(expect.arrayContaining(['if-match', 'idempotency-key']));
+    expect(patch.headers.get('access-control-allow-credentials')).toBeNull();
+
+    const list = await fetch(`${sys.app.url}/calendar/events?time_min=2031-03-09T00:00:00Z&time_max=2031-03-16T00:00:00Z`, { headers: { origin: CRM_ORIGIN, authorization: `Bearer ${token}` } });
+    expect(list.status).toBe(200);
+    expect(list.headers.get('access-control-allow-origin')).toBe(CRM_ORIGIN);
+    expect(list.headers.get('access-control-expose-headers')?.split(',')).toEqual(expect.arrayContaining(['etag', 'x-request-id']));
+
+    expect((await preflight('https://evil.example.com', 'DELETE', 'authorization')).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await preflight(CRM_ORIGIN, 'DELETE', 'authorization', second.url)).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('echoes a sane X-Request-Id and makes one up otherwise', async () => {
     const given = await fetch(`${sys.app.url}/health`, { headers: { 'x-request-id': 'lb-7f3a.b_c-9' } });
     expect(given.headers.get('x-request-id')).toBe('lb-7f3a.b_c-9');

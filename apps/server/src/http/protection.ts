@@ -36,21 +36,33 @@ function staticHeadersOf(middleware: (req: never, res: never, next: (err?: unkno
   return headers;
 }
 
+/** What a browser may send to and read from one surface of the API. */
+export interface CorsSurface {
+  methods: string[];
+  allowedHeaders: string[];
+  exposedHeaders: string[];
+}
+
+/** /trpc: queries are GETs, mutations POSTs; batching and streaming ride on trpc-accept. */
+export const TRPC_CORS: CorsSurface = {
+  methods: ['GET', 'POST'],
+  allowedHeaders: ['authorization', 'content-type', 'trpc-accept', 'x-request-id'],
+  exposedHeaders: ['x-request-id', 'retry-after'],
+};
+
+/** The REST routes: PATCH with If-Match, DELETE, and creates with an Idempotency-Key; answers carry an ETag. */
+export const REST_CORS: CorsSurface = {
+  methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+  allowedHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key', 'x-request-id'],
+  exposedHeaders: ['x-request-id', 'retry-after', 'etag'],
+};
+
 /**
  * Cross-origin access for the CRM's browser code, from the configured origins only. Without any,
  * no CORS header is ever sent, so browsers keep other sites out. Tokens travel in the
  * Authorization header, never in cookies: credentials stay off, so there is no `*` to misuse.
  */
-export function corsFor(origins: readonly string[]): RequestHandler[] {
+export function corsFor(origins: readonly string[], surface: CorsSurface): RequestHandler[] {
   if (origins.length === 0) return [];
-  return [
-    cors({
-      origin: [...origins],
-      credentials: false,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type', 'trpc-accept', 'x-request-id'],
-      exposedHeaders: ['x-request-id', 'retry-after'],
-      maxAge: 600,
-    }),
-  ];
+  return [cors({ origin: [...origins], credentials: false, ...surface, maxAge: 600 })];
 }
