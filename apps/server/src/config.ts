@@ -12,7 +12,7 @@ export interface Config {
   port: number;
   logLevel: string;
   http: {
-    /** Origins allowed to call /trpc from a browser; empty = no CORS headers at all. */
+    /** Origins allowed to call the API (/trpc and the REST routes) from a browser; empty = no CORS headers at all. */
     corsOrigins: string[];
     /** Requests allowed per window; 0 = no limit. */
     rateLimit: { apiPerMinute: number; webhookPerMinute: number };
