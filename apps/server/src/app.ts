@@ -127,6 +127,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
 
     const app = express();
     app.disable('x-powered-by');
+    // Whose X-Forwarded-For to believe: the client address of rate limits and request lines.
+    app.set('trust proxy', config.http.trustProxy);
     // First, so every answer is timed, refusals by later middleware included.
     app.use(
       requestMetrics(

@@ -36,6 +36,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AUTH_JWT_SECRET: 'short' })).toThrow(/AUTH_JWT_SECRET: must be at least 32/);
   });
 
+  it('trusts no proxy unless told which: a number of hops, addresses, CIDRs or Express names, never all', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.168.1.7' }).http.trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.7']);
+    for (const bad of ['true', '*', '0', '11', '10.0.0.0/33', 'fd00::/129', '10.0.0/8', 'proxy.example.com', '10.0.0.0/8/1']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY/);
+    }
+  });
+
   it('coalesces notification bursts by default and takes the burst timings from the environment', () => {
     expect(loadConfig({}).sync).toMatchObject({ minIntervalMs: 500, burstQuietMs: 250, burstMaxWaitMs: 1500 });
     expect(loadConfig({ SYNC_MIN_INTERVAL_MS: '0', SYNC_BURST_QUIET_MS: '100', SYNC_BURST_MAX_WAIT_MS: '0' }).sync).toMatchObject({

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { DEFAULT_JOBS_CONFIG, type JobsConfig } from '@calsync/jobs';
 import { z } from 'zod';
 
@@ -14,6 +15,12 @@ export interface Config {
   http: {
     /** Origins allowed to call the API (/trpc and the REST routes) from a browser; empty = no CORS headers at all. */
     corsOrigins: string[];
+    /**
+     * Proxies whose X-Forwarded-For is believed (Express's `trust proxy`): false = none, a number =
+     * that many hops in front of us, or addresses / CIDRs / Express's names (loopback, linklocal,
+     * uniquelocal). Decides the client address that rate limits and logs use.
+     */
+    trustProxy: false | number | string[];
     /** Requests allowed per window; 0 = no limit. */
     rateLimit: { apiPerMinute: number; webhookPerMinute: number };
   };
@@ -96,6 +103,16 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
 
+/** An address, a CIDR (address/prefix) or one of the names Express's `trust proxy` knows. */
+function isTrustedProxyEntry(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
@@ -109,6 +126,25 @@ const EnvSchema = z.object({
       if (!/^https?:\/\/[^/\s*]+$/.test(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin such as https://crm.example.com` });
     }
     return origins;
+  }),
+  TRUST_PROXY: optional.transform((v, ctx): false | number | string[] => {
+    if (v === undefined) return false;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops >= 1 && hops <= 10) return hops;
+      ctx.addIssue({ code: 'custom', message: 'a number of proxies must be between 1 and 10' });
+      return z.NEVER;
+    }
+    const entries = v.split(',').map((e) => e.trim()).filter((e) => e !== '');
+    for (const entry of entries) {
+      if (!isTrustedProxyEntry(entry)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${entry}" is not a number of proxies, an address, a CIDR or one of loopback, linklocal, uniquelocal (trusting every proxy would let any client pick its own address)`,
+        });
+      }
+    }
+    return entries.length > 0 ? entries : false;
   }),
   RATE_LIMIT_API_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   RATE_LIMIT_WEBHOOK_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(3000),
@@ -188,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     http: {
       corsOrigins: e.CORS_ORIGINS,
+      trustProxy: e.TRUST_PROXY,
       rateLimit: { apiPerMinute: e.RATE_LIMIT_API_PER_MINUTE, webhookPerMinute: e.RATE_LIMIT_WEBHOOK_PER_MINUTE },
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE,

@@ -89,6 +89,38 @@ describe('rate limits', () => {
     expect(await failure(carol.client.calendar.listEvents.query(week))).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
   });
 
+  it('counts unauthenticated callers by the address a trusted proxy forwards, and ignores the header otherwise', async () => {
+    const behindProxy = await startApp(
+      loadConfig({
+        NODE_ENV: 'test',
+        PORT: '0',
+        DATABASE_URL: sys.databaseUrl,
+        AUTH_JWT_SECRET: TEST_JWT_SECRET,
+        GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(sys.key),
+        GOOGLE_API_BASE_URL: sys.emulator.url,
+        GOOGLE_IMPERSONATE_USER: CALENDAR_USER,
+        WEBHOOK_SECRET: 'webhook-secret-for-end-to-end-tests-0123456789',
+        JOBS_ENABLED: 'false',
+        RATE_LIMIT_API_PER_MINUTE: String(API_LIMIT),
+        // The test talks to it over loopback, as a load balancer on the same host would.
+        TRUST_PROXY: 'loopback',
+      }),
+      createLogger({ level: 'silent' }),
+    );
+    try {
+      const from = (base: string, client: string) => fetch(listUrl(base), { headers: { 'x-forwarded-for': client } });
+      // Behind the trusted proxy each client has a budget of its own...
+      for (let i = 0; i < API_LIMIT; i++) expect((await from(behindProxy.url, '203.0.113.10')).status).toBe(401);
+      expect((await from(behindProxy.url, '203.0.113.10')).status).toBe(429);
+      expect((await from(behindProxy.url, '203.0.113.11')).status).toBe(401);
+      // ...and without TRUST_PROXY the header is anyone's to write: all count as the socket's address.
+      for (let i = 0; i < API_LIMIT; i++) expect((await from(second.url, `198.51.100.${i}`)).status).toBe(401);
+      expect((await from(second.url, '198.51.100.250')).status).toBe(429);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it('cuts a flood of notifications on one channel with 429, other channels unaffected', async () => {
     const notify = (channelId: string) =>
       fetch(`${sys.app.url}${WEBHOOK_PATH}`, {

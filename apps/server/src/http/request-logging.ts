@@ -69,7 +69,7 @@ export function requestLogging(logger: Logger): RequestHandler {
       logger[level](
         {
           ...fields,
-          req: { method, url: loggableUrl(originalUrl), remoteAddress: req.socket.remoteAddress },
+          req: { method, url: loggableUrl(originalUrl), remoteAddress: req.ip },
           res: { statusCode: status },
           responseTime: Math.round(performance.now() - started),
           ...(aborted ? { aborted: true } : {}),
