@@ -19,10 +19,11 @@ let sys: System;
 /** A second server process on the same database, without CORS_ORIGINS. */
 let second: RunningApp;
 
-beforeAll(async () => {
-  const env = { RATE_LIMIT_API_PER_MINUTE: String(API_LIMIT), RATE_LIMIT_WEBHOOK_PER_MINUTE: '5' };
-  sys = await startSystem({ env: { ...env, CORS_ORIGINS: `${CRM_ORIGIN}, https://admin.example.com` } });
-  second = await startApp(
+const LIMITS = { RATE_LIMIT_API_PER_MINUTE: String(API_LIMIT), RATE_LIMIT_WEBHOOK_PER_MINUTE: '5' };
+
+/** Another server process on the system's database and emulator, with these limits and `env`. */
+function startAnotherApp(env: Record<string, string> = {}): Promise<RunningApp> {
+  return startApp(
     loadConfig({
       NODE_ENV: 'test',
       PORT: '0',
@@ -33,10 +34,16 @@ beforeAll(async () => {
       GOOGLE_IMPERSONATE_USER: CALENDAR_USER,
       WEBHOOK_SECRET: 'webhook-secret-for-end-to-end-tests-0123456789',
       JOBS_ENABLED: 'false',
+      ...LIMITS,
       ...env,
     }),
     createLogger({ level: 'silent' }),
   );
+}
+
+beforeAll(async () => {
+  sys = await startSystem({ env: { ...LIMITS, CORS_ORIGINS: `${CRM_ORIGIN}, https://admin.example.com` } });
+  second = await startAnotherApp();
 });
 afterAll(async () => {
   await second?.close();
@@ -90,23 +97,8 @@ describe('rate limits', () => {
   });
 
   it('counts unauthenticated callers by the address a trusted proxy forwards, and ignores the header otherwise', async () => {
-    const behindProxy = await startApp(
-      loadConfig({
-        NODE_ENV: 'test',
-        PORT: '0',
-        DATABASE_URL: sys.databaseUrl,
-        AUTH_JWT_SECRET: TEST_JWT_SECRET,
-        GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(sys.key),
-        GOOGLE_API_BASE_URL: sys.emulator.url,
-        GOOGLE_IMPERSONATE_USER: CALENDAR_USER,
-        WEBHOOK_SECRET: 'webhook-secret-for-end-to-end-tests-0123456789',
-        JOBS_ENABLED: 'false',
-        RATE_LIMIT_API_PER_MINUTE: String(API_LIMIT),
-        // The test talks to it over loopback, as a load balancer on the same host would.
-        TRUST_PROXY: 'loopback',
-      }),
-      createLogger({ level: 'silent' }),
-    );
+    // The test talks to it over loopback, as a load balancer on the same host would.
+    const behindProxy = await startAnotherApp({ TRUST_PROXY: 'loopback' });
     try {
       const from = (base: string, client: string) => fetch(listUrl(base), { headers: { 'x-forwarded-for': client } });
       // Behind the trusted proxy each client has a budget of its own...
