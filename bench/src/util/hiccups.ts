@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { round } from './stats.ts';
 
 const run = promisify(execFile);
 
@@ -37,13 +38,13 @@ process.stdout.write(JSON.stringify({ n1, n5, n10, max, stalled }));
 export async function measureHiccups(seconds: number): Promise<Hiccups> {
   const { stdout } = await run(process.execPath, ['-e', SPIN, String(seconds)]);
   const r = JSON.parse(stdout) as { n1: number; n5: number; n10: number; max: number; stalled: number };
-  const perS = (n: number) => Math.round((10 * n) / seconds) / 10;
+  const perS = (n: number) => round(n / seconds, 1);
   return {
     seconds,
     over1msPerS: perS(r.n1),
     over5msPerS: perS(r.n5),
     over10msPerS: perS(r.n10),
-    maxMs: Math.round(r.max * 10) / 10,
-    stalledPercent: Math.round((1000 * r.stalled) / (seconds * 1000)) / 10,
+    maxMs: round(r.max, 1),
+    stalledPercent: round((100 * r.stalled) / (seconds * 1000), 1),
   };
 }

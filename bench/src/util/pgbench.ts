@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { summarize, type Summary } from './stats.ts';
+import { round, summarize, type Summary } from './stats.ts';
 
 const run = promisify(execFile);
 
@@ -46,7 +46,7 @@ export async function pgbenchLoad(opts: { pgbench: string; databaseUrl: string; 
       }
     }
     if (latencies.length === 0) throw new Error('pgbench logged no transactions');
-    return { latency: summarize(latencies), requests: latencies.length, requestsPerSecond: Math.round((10 * latencies.length) / opts.seconds) / 10 };
+    return { latency: summarize(latencies), requests: latencies.length, requestsPerSecond: round(latencies.length / opts.seconds, 1) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import superjson, { type SuperJSONResult } from 'superjson';
 
-type Annotation = ['Date'] | ['undefined'];
+export type Annotation = ['Date'] | ['undefined'];
 
 const escapeKey = (key: string): string => (key.includes('.') || key.includes('\\') ? key.replace(/\\/g, '\\\\').replace(/\./g, '\\.') : key);
 const REFUSED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -38,7 +38,8 @@ export function serializeOutput(value: unknown): SuperJSONResult {
 /** A leaf annotation, or the annotations inside a container keyed by (escaped) key or index. */
 type AnnotationTree = Annotation | { [key: string]: AnnotationTree };
 
-const DATE: Annotation = ['Date'];
+/** Shared by every Date's annotation: superjson only reads it. */
+export const DATE: Annotation = ['Date'];
 const UNDEFINED: Annotation = ['undefined'];
 
 interface WalkState {

@@ -1,6 +1,6 @@
 import type { EventDTO, EventPage } from '@calsync/calendar';
 import type { SuperJSONResult } from 'superjson';
-import { isoString } from '../transformer.ts';
+import { DATE, isoString, type Annotation } from '../transformer.ts';
 
 /** The EventDTO fields that are Dates (and so travel as ISO strings with a 'Date' annotation). */
 type DateKeys<T> = { [K in keyof T]-?: T[K] extends Date ? K : never }[keyof T];
@@ -8,8 +8,7 @@ type DateKeys<T> = { [K in keyof T]-?: T[K] extends Date ? K : never }[keyof T];
 type WireEvent = { [K in keyof EventDTO]: EventDTO[K] extends Date ? string : EventDTO[K] };
 
 // One annotation object for every event of a page: superjson only reads it.
-const DATE = Object.freeze(['Date'] as const);
-const EVENT_DATES: Readonly<Record<DateKeys<EventDTO>, typeof DATE>> = Object.freeze({ startTime: DATE, endTime: DATE, createdAt: DATE, updatedAt: DATE });
+const EVENT_DATES: Readonly<Record<DateKeys<EventDTO>, Annotation>> = Object.freeze({ startTime: DATE, endTime: DATE, createdAt: DATE, updatedAt: DATE });
 
 /**
  * A listEvents page in superjson's wire format, written straight from the known shape of an
