@@ -7,18 +7,14 @@ import { round, summarize, type Summary } from './stats.ts';
 
 const run = promisify(execFile);
 
-/** pgbench's path when PostgreSQL's client tools are installed, else undefined. */
+/** `pgbench` when PostgreSQL's client tools are on the PATH (execFile searches it), else undefined. */
 export async function findPgbench(): Promise<string | undefined> {
-  for (const dir of (process.env['PATH'] ?? '').split(':')) {
-    const path = join(dir || '.', 'pgbench');
-    try {
-      await run(path, ['--version']);
-      return path;
-    } catch {
-      // not here
-    }
+  try {
+    await run('pgbench', ['--version']);
+    return 'pgbench';
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**
