@@ -1,5 +1,4 @@
-import { EventService, type EventPage } from '@calsync/calendar';
-import { entities } from '@calsync/db';
+import { entities, EventService, type EventPage } from '@calsync/calendar';
 import { GoogleCalendarGateway } from '@calsync/google';
 import type { ServiceAccountKey } from '@calsync/google-calendar-emulator';
 import { MikroORM } from '@mikro-orm/postgresql';

@@ -1,3 +1,4 @@
+import { entities } from '@calsync/calendar';
 import { createOrm, migrateUp, startEmbeddedPostgres, type MikroORM } from '@calsync/db';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -20,7 +21,7 @@ export async function setUpDatabase(config: Config, logger: Logger): Promise<Dat
     logger.warn({ dataDir: dataDir ?? '(temporary, deleted on exit)' }, 'DATABASE_URL is not set: started an embedded PostgreSQL');
   }
   try {
-    const orm = await createOrm({ clientUrl: url });
+    const orm = await createOrm({ clientUrl: url, entities });
     await migrateUp(orm);
     return {
       orm,

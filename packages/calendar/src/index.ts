@@ -1,17 +1,35 @@
 export { CALENDAR_CHANGES_CHANNEL, CalendarChanges, type CalendarChange, type ChangePublisher } from './changes.ts';
-export { decodeCursor, encodeCursor, type ListPosition } from './cursor.ts';
-export { toEventDTO, type EventDTO } from './dto.ts';
-export { BusyError, ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from './errors.ts';
+export { decodeCursor, encodeCursor, type ListPosition } from './event/cursor.ts';
+export { entities } from './entities.ts';
+export { CalendarEvent } from './event/entity.ts';
+export { entriesOf, snakeCase, type ColumnKind, type Field, type SnakeCase } from './event/field.ts';
+export { fromGoogleEvent, isCancelledStub, toGoogleEventBody, type CancelledEventStub } from './event/google.ts';
+export { storableText } from './event/google-values.ts';
 export {
-  EventService,
-  type CalendarScope,
+  createEventInput,
+  eventIdInput,
+  updateEventInput,
   type CreateEventInput,
-  EventPage,
-  type EventServiceDeps,
-  type ListEventsInput,
+  type EventWrite,
   type UpdateEventInput,
-} from './event-service.ts';
-export { cancelGoogleEvents, deleteExpiredEvents, listWindowQuery, upsertGoogleEvents, type WindowQuery } from './event-store.ts';
+} from './event/inputs.ts';
+export { EVENT_COLUMNS, toEventDTO, type EventRow } from './event/row.ts';
+export {
+  EVENT_FIELDS,
+  EVENT_STATUSES,
+  RESPONSE_STATUSES,
+  type Attendee,
+  type EventDTO,
+  type EventFields,
+  type EventRecord,
+  type EventStatus,
+  type GoogleEventFields,
+  type ResponseStatus,
+} from './event/shape.ts';
+export { timeInput } from './event/validation.ts';
+export { BusyError, ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from './errors.ts';
+export { EventService, type CalendarScope, EventPage, type EventServiceDeps, type ListEventsInput } from './event/service.ts';
+export { cancelGoogleEvents, deleteExpiredEvents, listWindowQuery, upsertGoogleEvents, type WindowQuery } from './event/store.ts';
 export { silentLogger, type Logger } from './logger.ts';
 export { channelToken } from './sync/channel-token.ts';
 export { NotificationReceiver, type NotificationOutcome, type PushNotification } from './sync/notification-receiver.ts';
@@ -27,5 +45,7 @@ export {
   type SyncResult,
   type SyncServiceDeps,
 } from './sync/sync-service.ts';
+export { SyncReconciliation } from './sync/reconciliation-entity.ts';
+export { CalendarSyncState } from './sync/sync-state-entity.ts';
 export { forgetExpiredStoppedChannels, listWatchedCalendars, type ChannelInfo, type WatchedCalendar } from './sync/sync-state-store.ts';
 export { WatchService, WEBHOOK_PATH, type WatchConfig, type WatchServiceDeps } from './sync/watch-service.ts';

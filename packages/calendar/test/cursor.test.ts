@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor } from '../src/cursor.ts';
+import { decodeCursor, encodeCursor } from '../src/event/cursor.ts';
 import { ValidationError } from '../src/errors.ts';
 
 describe('list cursors', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTimestamptz } from '../src/dto.ts';
+import { parseTimestamptz } from '../src/event/row.ts';
 
 const two = (n: number) => String(n).padStart(2, '0');
 

@@ -1,14 +1,15 @@
 import type { MikroORM } from '@calsync/db';
 import { withTestOrm } from '@calsync/db/testing';
-import type { GoogleEventFields } from '@calsync/google';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents, upsertGoogleEventsCounted } from '../src/event-store.ts';
+import { entities } from '../src/entities.ts';
+import type { GoogleEventFields } from '../src/event/shape.ts';
+import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents, upsertGoogleEventsCounted } from '../src/event/store.ts';
 
 // The guarded upsert is what keeps late or duplicated Google data from rolling rows back.
 let db: Awaited<ReturnType<typeof withTestOrm>>;
 let orm: MikroORM;
 beforeAll(async () => {
-  db = await withTestOrm();
+  db = await withTestOrm({ entities });
   orm = db.orm;
 });
 afterAll(async () => {

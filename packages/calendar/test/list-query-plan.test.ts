@@ -1,7 +1,8 @@
 import type { MikroORM } from '@calsync/db';
 import { withTestOrm } from '@calsync/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listWindow, listWindowQuery } from '../src/event-store.ts';
+import { entities } from '../src/entities.ts';
+import { listWindow, listWindowQuery } from '../src/event/store.ts';
 
 // The list query must stay two bounded index range scans merged in order, however late in a
 // long calendar the window is: no sequential scan, no sort of the matching rows.
@@ -10,7 +11,7 @@ let orm: MikroORM;
 const CAL = 'rep@acme.test';
 
 beforeAll(async () => {
-  db = await withTestOrm();
+  db = await withTestOrm({ entities });
   orm = db.orm;
   // Three years of meetings every 30 minutes of working hours, some multi-day events, ~5% cancelled.
   await orm.em.fork().execute(

@@ -1,15 +1,7 @@
-export {
-  CalendarEvent,
-  CALENDAR_EVENT_STATUSES,
-  type CalendarEventStatus,
-  type CalendarEventAttendee,
-  type AttendeeResponseStatus,
-} from './entities/calendar-event.ts';
-export { CalendarSyncState } from './entities/calendar-sync-state.ts';
-export { SyncReconciliation } from './entities/sync-reconciliation.ts';
-export { entities } from './entities/index.ts';
+// Entities are defined by the packages that own their tables, with MikroORM's builders from here.
+export { defineEntity, p, type EntitySchema, type InferEntity, type Opt } from '@mikro-orm/core';
 export { AdvisoryLocks, LockTimeoutError, type LockResult } from './advisory-locks.ts';
-export { createOrm, migrateUp, type CreateOrmOptions } from './orm.ts';
+export { createOrm, migrateUp, type CreateOrmOptions, type OrmEntities } from './orm.ts';
 export {
   startEmbeddedPostgres,
   type StartEmbeddedPostgresOptions,

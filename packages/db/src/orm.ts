@@ -2,14 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { entities } from './entities/index.ts';
 import { migrationsList } from './migrations/index.ts';
 
 /** Where `migration:create` writes new files (the runtime uses the explicit `migrationsList`). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
+/** The entities the ORM maps (defined by the domain packages that own the tables). */
+export type OrmEntities = Readonly<NonNullable<Options['entities']>>;
+
 export interface CreateOrmOptions {
   clientUrl: string;
+  entities: OrmEntities;
   debug?: boolean;
   poolMax?: number;
 }
@@ -18,7 +21,9 @@ export function ormConfig(opts: CreateOrmOptions): Options {
   return {
     clientUrl: opts.clientUrl,
     // Explicit lists, no folder discovery: works the same under tsx, vitest and a bundled build.
-    entities: [...entities],
+    entities: [...opts.entities],
+    // The migration tests run the migrator with no entities at all.
+    discovery: { warnWhenNoEntities: false },
     extensions: [Migrator],
     debug: opts.debug ?? false,
     ...(opts.poolMax === undefined ? {} : { pool: { max: opts.poolMax } }),

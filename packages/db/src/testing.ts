@@ -94,7 +94,7 @@ export interface TestOrm {
 }
 
 /** A migrated database with an ORM on it: the usual starting point of a test file. */
-export async function withTestOrm(opts: Omit<CreateOrmOptions, 'clientUrl'> = {}): Promise<TestOrm> {
+export async function withTestOrm(opts: Omit<CreateOrmOptions, 'clientUrl'>): Promise<TestOrm> {
   const db = await createTestDatabase();
   let orm: MikroORM | undefined;
   try {

@@ -4,7 +4,7 @@ import { withTestOrm, type TestOrm } from '../src/testing.ts';
 
 let db: TestOrm;
 beforeAll(async () => {
-  db = await withTestOrm();
+  db = await withTestOrm({ entities: [] });
   await db.orm.em.fork().execute('create table bound_test (id int primary key, doc jsonb not null)');
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import type { GatewayObserver, GoogleGatewayConfig } from './config.ts';
 import { classifyGoogleError, GoogleApiError } from './errors.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY_POLICY, nextDelay, type RetryPolicy } from './retry.ts';
-import type { GoogleEvent } from './mapping.ts';
+import type { GoogleEvent } from './event.ts';
 
 export interface InsertEventOptions {
   /** Client-chosen id (base32hex): makes the insert idempotent (a repeat gets 409). */

@@ -16,16 +16,4 @@ export {
   type WatchChannel,
 } from './gateway.ts';
 export { googleEventIdFor } from './ids.ts';
-export {
-  fromGoogleEvent,
-  isCancelledStub,
-  storableText,
-  toGoogleEventBody,
-  type Attendee,
-  type CancelledEventStub,
-  type EventStatus,
-  type EventWrite,
-  type GoogleEvent,
-  type GoogleEventFields,
-  type ResponseStatus,
-} from './mapping.ts';
+export type { GoogleEvent } from './event.ts';

@@ -1,38 +1,34 @@
-import type { EventDTO } from '@calsync/calendar';
+import { entriesOf, EVENT_FIELDS, type ColumnKind, type EventDTO, type Field, type SnakeCase } from '@calsync/calendar';
 import { z } from 'zod';
 
-/**
- * The event as the seed's REST API answered it: the EventDTO in snake_case with ISO 8601
- * strings. A zod schema (not only a type) because the OpenAPI document is generated from it.
- */
-export const restEvent = z.object({
-  id: z.uuid(),
-  google_event_id: z.string(),
-  calendar_id: z.string(),
-  summary: z.string(),
-  description: z.string().nullable(),
-  location: z.string().nullable(),
-  start_time: z.iso.datetime(),
-  end_time: z.iso.datetime(),
-  time_zone: z.string().nullable().describe('IANA time zone the event was created in, e.g. Europe/Berlin'),
-  all_day: z.boolean(),
-  meet_link: z.string().nullable().describe('Google Meet URL; null when none was asked for or Google has not made it yet'),
-  html_link: z.string().nullable(),
-  status: z.enum(['confirmed', 'tentative', 'cancelled']),
-  organizer_email: z.string().nullable(),
-  attendees: z.array(
-    z.object({
-      email: z.string(),
-      display_name: z.string().nullable(),
-      response_status: z.enum(['needsAction', 'accepted', 'declined', 'tentative']),
-    }),
-  ),
-  etag: z.string().nullable().describe('Send it back as If-Match on PATCH to refuse overwriting a newer version'),
-  created_at: z.iso.datetime(),
-  updated_at: z.iso.datetime(),
-});
+type ApiKey = keyof EventDTO & string;
+type RestValue<V> = V extends Date ? string : V extends Date | null ? string | null : V extends object ? unknown : V;
 
-export type RestEvent = z.output<typeof restEvent>;
+/** The event as the seed's REST API answers it: the EventDTO in snake_case with ISO 8601 strings. */
+export type RestEvent = { [K in ApiKey as SnakeCase<K>]: RestValue<EventDTO[K]> };
+
+const API_FIELDS = entriesOf(EVENT_FIELDS).filter((f) => f.field.api);
+
+const REST_SCHEMAS: Readonly<Record<ColumnKind, (field: Field<unknown>) => z.ZodType>> = {
+  uuid: () => z.uuid(),
+  text: () => z.string(),
+  enum: (field) => z.enum(field.column.values ?? []),
+  boolean: () => z.boolean(),
+  timestamptz: () => z.iso.datetime(),
+  jsonb: (field) => field.column.rest?.schema ?? z.unknown(),
+};
+
+function restSchemaOf(field: Field<unknown>): z.ZodType {
+  const schema = REST_SCHEMAS[field.column.kind](field);
+  const nullable = field.column.nullable ? schema.nullable() : schema;
+  return field.column.description ? nullable.describe(field.column.description) : nullable;
+}
+
+/**
+ * The REST event's schema, derived from the event shape (the OpenAPI document is generated from
+ * it): every field the API returns, under its column name.
+ */
+export const restEvent = z.object(Object.fromEntries(API_FIELDS.map((f) => [f.columnName, restSchemaOf(f.field)])));
 
 export const restEventList = z.object({
   items: z.array(restEvent),
@@ -56,31 +52,21 @@ export const restError = z.object({
   }),
 });
 
-/** Every EventDTO field is listed, so a field added to the DTO fails to compile here until mapped. */
-export function toRestEvent(e: EventDTO): RestEvent {
-  return {
-    id: e.id,
-    google_event_id: e.googleEventId,
-    calendar_id: e.calendarId,
-    summary: e.summary,
-    description: e.description,
-    location: e.location,
-    start_time: e.startTime.toISOString(),
-    end_time: e.endTime.toISOString(),
-    time_zone: e.timeZone,
-    all_day: e.allDay,
-    meet_link: e.meetLink,
-    html_link: e.htmlLink,
-    status: e.status,
-    organizer_email: e.organizerEmail,
-    attendees: e.attendees.map((a) => ({ email: a.email, display_name: a.displayName, response_status: a.responseStatus })),
-    etag: e.etag,
-    created_at: e.createdAt.toISOString(),
-    updated_at: e.updatedAt.toISOString(),
-  } satisfies Record<SnakeKeys<keyof EventDTO>, unknown>;
-}
+/** How each field's value looks in REST: Dates as ISO 8601 strings, JSON in its REST form. */
+const REST_FIELDS = API_FIELDS.map(({ name, columnName, field }) => ({
+  name,
+  columnName,
+  encode:
+    field.column.kind === 'timestamptz'
+      ? (v: unknown) => (v instanceof Date ? v.toISOString() : null)
+      : field.column.kind === 'jsonb' && field.column.rest
+        ? field.column.rest.encode
+        : (v: unknown) => v,
+}));
 
-/** 'googleEventId' -> 'google_event_id', at the type level: the check that no DTO field is forgotten. */
-type SnakeKeys<K extends string> = K extends `${infer Head}${infer Tail}`
-  ? `${Head extends Uppercase<Head> ? (Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`) : Head}${SnakeKeys<Tail>}`
-  : K;
+export function toRestEvent(e: EventDTO): RestEvent {
+  const values = e as Readonly<Record<string, unknown>>;
+  const rest: Record<string, unknown> = {};
+  for (const f of REST_FIELDS) rest[f.columnName] = f.encode(values[f.name]);
+  return rest as RestEvent;
+}

@@ -1,4 +1,4 @@
-import type { EventDTO } from '@calsync/calendar';
+import { entriesOf, EVENT_FIELDS, type EventDTO } from '@calsync/calendar';
 import { GoogleApiError } from '@calsync/google';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
@@ -10,28 +10,25 @@ import { FieldNaming, RestInputError, type FieldMap } from './fields.ts';
 
 type Inputs = RouterInputs['calendar'];
 
-const WRITE_FIELDS = {
-  summary: 'summary',
-  description: 'description',
-  location: 'location',
-  start_time: 'startTime',
-  end_time: 'endTime',
-  time_zone: 'timeZone',
-  attendees: 'attendees',
-} as const satisfies Record<string, keyof Inputs['updateEvent'] & keyof Inputs['createEvent']>;
+const WRITABLE = entriesOf(EVENT_FIELDS).filter((f) => f.field.write !== undefined);
 
-/** The REST body's names for the procedures' inputs; `satisfies` keeps them in step with the schemas. */
-export const CREATE_FIELDS = {
+/** The REST names of the fields callers may set (the event shape's writable fields, snake_case). */
+const WRITE_FIELDS: FieldMap = Object.fromEntries(WRITABLE.map((f) => [f.columnName, f.name]));
+
+/** The REST body's names for the procedures' inputs. */
+export const CREATE_FIELDS: FieldMap = {
   ...WRITE_FIELDS,
-  create_meet_link: 'createMeetLink',
-  idempotency_key: 'idempotencyKey',
-} as const satisfies Record<string, keyof Inputs['createEvent']>;
+  ...({ create_meet_link: 'createMeetLink', idempotency_key: 'idempotencyKey' } as const satisfies Record<string, keyof Inputs['createEvent']>),
+};
 export const UPDATE_FIELDS = WRITE_FIELDS;
 export const LIST_PARAMS = { time_min: 'timeMin', time_max: 'timeMax', limit: 'limit', cursor: 'cursor' } as const satisfies Record<
   string,
   keyof Inputs['listEvents']
 >;
-const DATE_FIELDS: ReadonlySet<string> = new Set(['start_time', 'end_time', 'time_min', 'time_max']);
+const DATE_FIELDS: ReadonlySet<string> = new Set([
+  ...WRITABLE.filter((f) => f.field.column.kind === 'timestamptz').map((f) => f.columnName),
+  ...(['time_min', 'time_max'] satisfies Array<keyof typeof LIST_PARAMS>),
+]);
 
 export type RestMethod = 'get' | 'post' | 'patch' | 'delete';
 

@@ -1,7 +1,9 @@
 import { LockTimeoutError, type AdvisoryLocks, type EntityManager } from '@calsync/db';
-import { fromGoogleEvent, GoogleApiError, isCancelledStub, type CancelledEventStub, type GoogleCalendarGateway, type GoogleEventFields, type ListEventsOptions } from '@calsync/google';
+import { GoogleApiError, type GoogleCalendarGateway, type ListEventsOptions } from '@calsync/google';
 import { BusyError } from '../errors.ts';
-import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEventsCounted } from '../event-store.ts';
+import { fromGoogleEvent, isCancelledStub, type CancelledEventStub } from '../event/google.ts';
+import type { GoogleEventFields } from '../event/shape.ts';
+import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEventsCounted } from '../event/store.ts';
 import type { ChangePublisher } from '../changes.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { markSyncStarted, saveSyncToken } from './sync-state-store.ts';

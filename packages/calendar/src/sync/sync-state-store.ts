@@ -1,4 +1,5 @@
-import { CalendarSyncState, LockMode, type EntityManager } from '@calsync/db';
+import { LockMode, type EntityManager } from '@calsync/db';
+import { CalendarSyncState } from './sync-state-entity.ts';
 
 /** Reads and writes of calendar_sync_states: one row per calendar we sync. */
 

@@ -1,5 +1,4 @@
-import { listWatchedCalendars } from '@calsync/calendar';
-import { SyncReconciliation } from '@calsync/db';
+import { listWatchedCalendars, SyncReconciliation } from '@calsync/calendar';
 import type { JobContext } from './context.ts';
 import { JobFailedError } from './renew-channels.ts';
 

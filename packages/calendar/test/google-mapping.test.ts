@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromGoogleEvent, isCancelledStub, storableText } from '../src/mapping.ts';
+import { fromGoogleEvent, isCancelledStub } from '../src/event/google.ts';
+import { storableText } from '../src/event/google-values.ts';
 
 describe('fromGoogleEvent', () => {
   it('maps a timed event with Meet and attendees to our fields', () => {

@@ -1,6 +1,8 @@
 import { executeBound, queryPrepared, type EntityManager } from '@calsync/db';
-import type { CancelledEventStub, GoogleEventFields } from '@calsync/google';
-import { EVENT_COLUMNS, toEventDTO, type EventDTO } from './dto.ts';
+import { entriesOf, SQL_TYPES, type Source } from './field.ts';
+import type { CancelledEventStub } from './google.ts';
+import { EVENT_COLUMNS, toEventDTO } from './row.ts';
+import { EVENT_FIELDS, type EventDTO, type GoogleEventFields } from './shape.ts';
 
 /**
  * The one place that writes Google's view of an event into calendar_events. Used by our own
@@ -37,25 +39,31 @@ export async function upsertGoogleEventsCounted(
   return { live: rows[0]?.live ?? 0, cancelled: rows[0]?.cancelled ?? 0 };
 }
 
-/** Parameters: the calendar id, then the events as one JSON array (see upsertPayload). */
-const UPSERT_EVENTS = `insert into calendar_events (id, calendar_id, google_event_id, summary, description, location, start_time, end_time,
-       time_zone, all_day, meet_link, html_link, status, organizer_email, attendees, etag, google_updated_at, created_at, updated_at)
-     select gen_random_uuid(), ?, r.google_event_id, r.summary, r.description, r.location, r.start_time, r.end_time,
-       r.time_zone, r.all_day, r.meet_link, r.html_link, r.status, r.organizer_email, r.attendees, r.etag, r.google_updated_at, now(), now()
-     from jsonb_to_recordset(?::jsonb) as r(google_event_id text, summary text, description text, location text,
-       start_time timestamptz, end_time timestamptz, time_zone text, all_day boolean, meet_link text, html_link text,
-       status text, organizer_email text, attendees jsonb, etag text, google_updated_at timestamptz)
+const COLUMNS = entriesOf(EVENT_FIELDS);
+/** The columns Google's data fills: the page's JSON records carry these (by column name). */
+const FROM_GOOGLE = COLUMNS.filter((c) => c.field.source === 'google');
+
+/** What fills each column on insert that does not come from Google, by where its value comes from. */
+const INSERT_VALUE: Readonly<Record<Exclude<Source, 'google'>, string>> = { id: 'gen_random_uuid()', calendar: '?', created: 'now()', updated: 'now()' };
+
+/**
+ * The guarded upsert of a page of Google's events, from the shape. Parameters: the calendar id,
+ * then the events as one JSON array (see upsertPayload). A row is only overwritten by data at
+ * least as new (Google `updated`) and with a different etag.
+ */
+const UPSERT_EVENTS = `insert into calendar_events (${COLUMNS.map((c) => c.columnName).join(', ')})
+     select ${COLUMNS.map((c) => (c.field.source === 'google' ? `r.${c.columnName}` : INSERT_VALUE[c.field.source])).join(', ')}
+     from jsonb_to_recordset(?::jsonb) as r(${FROM_GOOGLE.map((c) => `${c.columnName} ${SQL_TYPES[c.field.column.kind]}`).join(', ')})
      on conflict (calendar_id, google_event_id) do update set
-       summary = excluded.summary, description = excluded.description, location = excluded.location,
-       start_time = excluded.start_time, end_time = excluded.end_time, time_zone = excluded.time_zone,
-       all_day = excluded.all_day, meet_link = excluded.meet_link, html_link = excluded.html_link,
-       status = excluded.status, organizer_email = excluded.organizer_email, attendees = excluded.attendees,
-       etag = excluded.etag, google_updated_at = excluded.google_updated_at, updated_at = now()
+       ${[
+         ...FROM_GOOGLE.filter((c) => c.name !== 'googleEventId').map((c) => `${c.columnName} = excluded.${c.columnName}`),
+         ...COLUMNS.filter((c) => c.field.source === 'updated').map((c) => `${c.columnName} = now()`),
+       ].join(', ')}
      where calendar_events.etag is distinct from excluded.etag
        and (calendar_events.google_updated_at is null or excluded.google_updated_at is null
             or excluded.google_updated_at >= calendar_events.google_updated_at)`;
 
-/** The events as one JSON array: a page travels as a single bound parameter. */
+/** The events as one JSON array, keyed by column name: a page travels as a single bound parameter. */
 function upsertPayload(events: readonly GoogleEventFields[]): string {
   // ON CONFLICT cannot touch one row twice in a statement: keep the newest copy of each id.
   const byId = new Map<string, GoogleEventFields>();
@@ -64,23 +72,16 @@ function upsertPayload(events: readonly GoogleEventFields[]): string {
     if (!seen || (e.googleUpdatedAt?.getTime() ?? 0) >= (seen.googleUpdatedAt?.getTime() ?? 0)) byId.set(e.googleEventId, e);
   }
   return JSON.stringify(
-    [...byId.values()].map((e) => ({
-      google_event_id: e.googleEventId,
-      summary: e.summary,
-      description: e.description,
-      location: e.location,
-      start_time: e.startTime.toISOString(),
-      end_time: e.endTime.toISOString(),
-      time_zone: e.timeZone,
-      all_day: e.allDay,
-      meet_link: e.meetLink,
-      html_link: e.htmlLink,
-      status: e.status,
-      organizer_email: e.organizerEmail,
-      attendees: e.attendees,
-      etag: e.etag,
-      google_updated_at: e.googleUpdatedAt?.toISOString() ?? null,
-    })),
+    [...byId.values()].map((e) => {
+      const values = e as Readonly<Record<string, unknown>>;
+      const record: Record<string, unknown> = {};
+      // Dates as ISO strings (JSON.stringify would too, through toJSON; explicit is cheaper).
+      for (const c of FROM_GOOGLE) {
+        const v = values[c.name];
+        record[c.columnName] = v instanceof Date ? v.toISOString() : v;
+      }
+      return record;
+    }),
   );
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { defineEntity, p, type InferEntity } from '@calsync/db';
 
 /**
  * One row per synced calendar: its current push channel and the incremental-sync cursor.

@@ -1,35 +1,8 @@
-import type { Attendee, EventStatus } from '@calsync/google';
-
-/** What the API returns for an event: never the ORM entity itself. */
-export interface EventDTO {
-  id: string;
-  googleEventId: string;
-  calendarId: string;
-  summary: string;
-  description: string | null;
-  location: string | null;
-  startTime: Date;
-  endTime: Date;
-  timeZone: string | null;
-  allDay: boolean;
-  meetLink: string | null;
-  htmlLink: string | null;
-  status: EventStatus;
-  organizerEmail: string | null;
-  attendees: Attendee[];
-  etag: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** The columns toEventDTO reads, for the queries that feed it (not `*`: less to send and parse). */
-export const EVENT_COLUMNS =
-  'id, google_event_id, calendar_id, summary, description, location, start_time, end_time, time_zone, all_day, meet_link, html_link, status, organizer_email, attendees, etag, created_at, updated_at';
+import { entriesOf, type ColumnKind, type Field } from './field.ts';
+import { EVENT_FIELDS, type EventDTO } from './shape.ts';
 
 /** A calendar_events row as PostgreSQL returns it (snake_case). */
 export type EventRow = Record<string, unknown>;
-
-const asDate = (v: unknown): Date => (v instanceof Date ? v : typeof v === 'string' ? parseTimestamptz(v) : new Date(String(v)));
 
 const DIGIT_0 = 48;
 const digits = (s: string, from: number, count: number): number => {
@@ -74,32 +47,51 @@ export function parseTimestamptz(s: string): Date {
   }
   return new Date(s);
 }
+const asDate = (v: unknown): Date => (v instanceof Date ? v : typeof v === 'string' ? parseTimestamptz(v) : new Date(String(v)));
 const asText = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** How a column's value in a row becomes the field's value, by kind. */
+function readerFor(field: Field<unknown>): (v: unknown) => unknown {
+  const { kind, nullable, fromJson } = field.column;
+  const readers: Record<ColumnKind, (v: unknown) => unknown> = {
+    uuid: String,
+    text: String,
+    enum: String,
+    boolean: (v) => v === true,
+    timestamptz: asDate,
+    jsonb: (v) => (fromJson ?? ((json: unknown) => json))(typeof v === 'string' ? JSON.parse(v) : v),
+  };
+  const read = readers[kind];
+  if (!nullable || kind === 'jsonb') return read;
+  return kind === 'timestamptz' ? (v) => (v === null || v === undefined ? null : read(v)) : asText;
+}
+
+const API_COLUMNS = entriesOf(EVENT_FIELDS)
+  .filter((c) => c.field.api)
+  .map((c) => ({ name: c.name, columnName: c.columnName, read: readerFor(c.field) }));
+
+/** The columns toEventDTO reads, for the queries that feed it (not `*`: less to send and parse). */
+export const EVENT_COLUMNS = API_COLUMNS.map((c) => c.columnName).join(', ');
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The row -> DTO function, compiled once from the shape into one object literal. A 250-event
+ * page maps 4,500 values; assigning them in a loop under computed keys cost about twice the
+ * hand-written literal it replaces (measured), while the literal keeps every DTO in one hidden
+ * class. The names come from the shape's own table and are checked to be plain identifiers.
+ */
+function compileRowMapping(columns: typeof API_COLUMNS): (row: EventRow) => EventDTO {
+  for (const c of columns) {
+    if (!IDENTIFIER.test(c.name) || !IDENTIFIER.test(c.columnName)) throw new Error(`event field ${c.name} (${c.columnName}) is not a plain identifier`);
+  }
+  const literal = columns.map((c, i) => `${c.name}: read[${i}](row.${c.columnName})`).join(', ');
+  const compile = new Function('read', `return function toEventDTO(row) { return { ${literal} }; };`) as (read: Array<(v: unknown) => unknown>) => (row: EventRow) => EventDTO;
+  return compile(columns.map((c) => c.read));
+}
 
 /**
  * The one mapping from a stored event to what the API returns. Reads go straight from rows to
  * DTOs: hydrating ORM entities cost more than the query itself on a 250-event page.
  */
-export function toEventDTO(row: EventRow): EventDTO {
-  const attendees = (typeof row.attendees === 'string' ? JSON.parse(row.attendees) : (row.attendees ?? [])) as Attendee[];
-  return {
-    id: String(row.id),
-    googleEventId: String(row.google_event_id),
-    calendarId: String(row.calendar_id),
-    summary: String(row.summary),
-    description: asText(row.description),
-    location: asText(row.location),
-    startTime: asDate(row.start_time),
-    endTime: asDate(row.end_time),
-    timeZone: asText(row.time_zone),
-    allDay: row.all_day === true,
-    meetLink: asText(row.meet_link),
-    htmlLink: asText(row.html_link),
-    status: row.status as EventStatus,
-    organizerEmail: asText(row.organizer_email),
-    attendees: attendees.map((a) => ({ email: a.email, displayName: a.displayName ?? null, responseStatus: a.responseStatus })),
-    etag: asText(row.etag),
-    createdAt: asDate(row.created_at),
-    updatedAt: asDate(row.updated_at),
-  };
-}
+export const toEventDTO: (row: EventRow) => EventDTO = compileRowMapping(API_COLUMNS);

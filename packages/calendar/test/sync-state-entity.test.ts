@@ -1,12 +1,14 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CalendarSyncState, type MikroORM } from '../src/index.ts';
-import { withTestOrm, type TestOrm } from '../src/testing.ts';
+import type { MikroORM } from '@calsync/db';
+import { withTestOrm, type TestOrm } from '@calsync/db/testing';
+import { entities } from '../src/entities.ts';
+import { CalendarSyncState } from '../src/sync/sync-state-entity.ts';
 
 let db: TestOrm;
 let orm: MikroORM;
 beforeAll(async () => {
-  db = await withTestOrm();
+  db = await withTestOrm({ entities });
   orm = db.orm;
 });
 afterAll(async () => {

@@ -1,12 +1,15 @@
 import { UniqueConstraintViolationException, ValidationError } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CalendarEvent, type CalendarEventAttendee, type CalendarEventStatus, type MikroORM } from '../src/index.ts';
-import { withTestOrm, type TestOrm } from '../src/testing.ts';
+import type { MikroORM } from '@calsync/db';
+import { withTestOrm, type TestOrm } from '@calsync/db/testing';
+import { entities } from '../src/entities.ts';
+import { CalendarEvent } from '../src/event/entity.ts';
+import type { Attendee as CalendarEventAttendee, EventStatus as CalendarEventStatus } from '../src/event/shape.ts';
 
 let db: TestOrm;
 let orm: MikroORM;
 beforeAll(async () => {
-  db = await withTestOrm();
+  db = await withTestOrm({ entities });
   orm = db.orm;
 });
 afterAll(async () => {

@@ -1,41 +1,17 @@
 import type { EntityManager } from '@calsync/db';
-import {
-  fromGoogleEvent,
-  GoogleApiError,
-  googleEventIdFor,
-  isCancelledStub,
-  toGoogleEventBody,
-  type GoogleCalendarGateway,
-  type GoogleEvent,
-  type EventWrite,
-} from '@calsync/google';
-import type { ChangePublisher } from './changes.ts';
+import { GoogleApiError, googleEventIdFor, type GoogleCalendarGateway, type GoogleEvent } from '@calsync/google';
+import type { ChangePublisher } from '../changes.ts';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { EventDTO } from './dto.ts';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from './errors.ts';
-import { cancelGoogleEvents, findEvent, findEventByGoogleId, listWindow, upsertGoogleEvents } from './event-store.ts';
+import { fromGoogleEvent, isCancelledStub, toGoogleEventBody } from './google.ts';
+import type { CreateEventInput, UpdateEventInput } from './inputs.ts';
+import type { EventDTO } from './shape.ts';
+import { cancelGoogleEvents, findEvent, findEventByGoogleId, listWindow, upsertGoogleEvents } from './store.ts';
 
 /** Whose calendar an operation acts on: the authenticated user and the Google calendar id. */
 export interface CalendarScope {
   userId: string;
   calendarId: string;
-}
-
-export interface CreateEventInput {
-  summary: string;
-  description?: string | undefined;
-  location?: string | undefined;
-  startTime: Date;
-  endTime: Date;
-  timeZone?: string | undefined;
-  attendees?: string[] | undefined;
-  createMeetLink: boolean;
-  idempotencyKey?: string | undefined;
-}
-
-export interface UpdateEventInput extends EventWrite {
-  id: string;
-  expectedEtag?: string | undefined;
 }
 
 export interface ListEventsInput {

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { bool, json, local, nullable, oneOf, synced, text, timestamp, uuid, type ApiKeys, type GoogleKeys, type RecordOf } from './field.ts';
+import { eventTime, meetLinkOf, oneOfOr, storableOrNull, storableText } from './google-values.ts';
+import { attendeesInput, descriptionInput, locationInput, summaryInput, timeInput, timeZoneInput } from './validation.ts';
+
+/**
+ * THE event: every field of a stored calendar event, declared once. The ORM entity and the
+ * table's column lists, the row -> DTO mapping, the guarded upsert, the mapping from Google's
+ * event, the tRPC wire form, the REST form and its OpenAPI schema, and the create/update inputs
+ * are all derived from this table. Adding a field: an entry here, a migration
+ * (`pnpm --filter @calsync/calendar migration:create <name>`), and a test.
+ *
+ * Order matters: it is the order of the API's fields.
+ */
+
+/** Google's event statuses; stored as text with a CHECK, so a new status fails loudly instead of being stored. */
+export const EVENT_STATUSES = ['confirmed', 'tentative', 'cancelled'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+export const RESPONSE_STATUSES = ['needsAction', 'accepted', 'declined', 'tentative'] as const;
+export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
+
+export interface Attendee {
+  email: string;
+  displayName: string | null;
+  responseStatus: ResponseStatus;
+}
+
+const attendees = json({
+  sqlDefault: [],
+  fromJson: (stored): Attendee[] =>
+    ((stored ?? []) as Attendee[]).map((a) => ({ email: a.email, displayName: a.displayName ?? null, responseStatus: a.responseStatus })),
+  rest: {
+    schema: z.array(z.object({ email: z.string(), display_name: z.string().nullable(), response_status: z.enum(RESPONSE_STATUSES) })),
+    encode: (list: Attendee[]) => list.map((a) => ({ email: a.email, display_name: a.displayName, response_status: a.responseStatus })),
+  },
+});
+
+export const EVENT_FIELDS = {
+  id: local(uuid(), 'id'),
+  googleEventId: synced(text(), (e) => e.id ?? ''),
+  calendarId: local(text(), 'calendar'),
+  summary: synced(text(), (e) => storableText(e.summary ?? ''), {
+    write: { input: summaryInput, required: true, toGoogle: (v, body) => void (body.summary = v) },
+  }),
+  description: synced(nullable(text()), (e) => storableOrNull(e.description), {
+    write: { input: descriptionInput, required: false, toGoogle: (v, body) => void (body.description = v) },
+  }),
+  location: synced(nullable(text()), (e) => storableOrNull(e.location), {
+    write: { input: locationInput, required: false, toGoogle: (v, body) => void (body.location = v) },
+  }),
+  startTime: synced(timestamp(), (e) => eventTime(e.start), {
+    write: { input: timeInput, required: true, toGoogle: (v, body, { timeZone }) => void (v && (body.start = { dateTime: v.toISOString(), ...(timeZone ? { timeZone } : {}) })) },
+  }),
+  endTime: synced(timestamp(), (e) => eventTime(e.end), {
+    write: { input: timeInput, required: true, toGoogle: (v, body, { timeZone }) => void (v && (body.end = { dateTime: v.toISOString(), ...(timeZone ? { timeZone } : {}) })) },
+  }),
+  timeZone: synced(nullable(text({ description: 'IANA time zone the event was created in, e.g. Europe/Berlin' })), (e) => e.start?.timeZone ?? null, {
+    // Sent with the start and end it applies to.
+    write: { input: timeZoneInput, required: false, toGoogle: () => undefined },
+  }),
+  allDay: synced(bool({ sqlDefault: false }), (e) => Boolean(e.start?.date && !e.start.dateTime)),
+  meetLink: synced(nullable(text({ description: 'Google Meet URL; null when none was asked for or Google has not made it yet' })), meetLinkOf),
+  htmlLink: synced(nullable(text()), (e) => e.htmlLink ?? null),
+  status: synced(oneOf(EVENT_STATUSES), (e) => oneOfOr(EVENT_STATUSES, e.status, 'confirmed')),
+  organizerEmail: synced(nullable(text()), (e) => e.organizer?.email ?? null),
+  attendees: synced(
+    attendees,
+    (e) =>
+      (e.attendees ?? []).flatMap((a) =>
+        a.email ? [{ email: storableText(a.email), displayName: storableOrNull(a.displayName), responseStatus: oneOfOr(RESPONSE_STATUSES, a.responseStatus, 'needsAction') }] : [],
+      ),
+    { write: { input: attendeesInput, required: false, toGoogle: (v, body) => void (v && (body.attendees = v.map((email) => ({ email })))) } },
+  ),
+  etag: synced(nullable(text({ description: 'Send it back as If-Match on PATCH to refuse overwriting a newer version' })), (e) => e.etag ?? null),
+  // Google's `updated`: guards the upsert against older data (never shown).
+  googleUpdatedAt: synced(nullable(timestamp()), (e) => (e.updated ? new Date(e.updated) : null), { api: false }),
+  createdAt: local(timestamp(), 'created'),
+  updatedAt: local(timestamp(), 'updated'),
+} as const;
+
+export type EventFields = typeof EVENT_FIELDS;
+/** A whole stored event. */
+export type EventRecord = RecordOf<EventFields>;
+/** What the API returns for an event: never the ORM entity itself. */
+export type EventDTO = Pick<EventRecord, ApiKeys<EventFields>>;
+/** A Google event reduced to what we store. */
+export type GoogleEventFields = Pick<EventRecord, GoogleKeys<EventFields>>;

@@ -1,0 +1,102 @@
+import type { MikroORM } from '@calsync/db';
+import { withTestOrm } from '@calsync/db/testing';
+import type { GoogleEvent } from '@calsync/google';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entities } from '../src/entities.ts';
+import { entriesOf, snakeCase } from '../src/event/field.ts';
+import { fromGoogleEvent, isCancelledStub, toGoogleEventBody } from '../src/event/google.ts';
+import { createEventInput, updateEventInput } from '../src/event/inputs.ts';
+import { EVENT_COLUMNS, toEventDTO } from '../src/event/row.ts';
+import { EVENT_FIELDS } from '../src/event/shape.ts';
+import { findEventByGoogleId, upsertGoogleEvents } from '../src/event/store.ts';
+
+// Everything about an event is derived from the shape: these tests fail when a derived place
+// (the table, the column lists, the row mapping, the upsert, the Google mapping, the inputs)
+// drops or misplaces a field.
+let db: Awaited<ReturnType<typeof withTestOrm>>;
+let orm: MikroORM;
+beforeAll(async () => {
+  db = await withTestOrm({ entities });
+  orm = db.orm;
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+const FIELDS = entriesOf(EVENT_FIELDS);
+const API_NAMES = FIELDS.filter((f) => f.field.api).map((f) => f.name);
+
+/** A Google event with every field we read set to something other than its default. */
+const fullGoogleEvent: GoogleEvent = {
+  id: 'shape00001',
+  status: 'tentative',
+  summary: 'Every field',
+  description: 'Agenda',
+  location: 'Room 4',
+  start: { dateTime: '2031-05-05T10:00:00+02:00', timeZone: 'Europe/Berlin' },
+  end: { dateTime: '2031-05-05T11:00:00+02:00', timeZone: 'Europe/Berlin' },
+  hangoutLink: 'https://meet.google.com/abc-defg-hij',
+  htmlLink: 'https://calendar.google.com/event?eid=shape',
+  organizer: { email: 'rep@acme.test' },
+  attendees: [{ email: 'buyer@acme.example', displayName: 'Buyer', responseStatus: 'accepted' }],
+  etag: '"42"',
+  updated: '2031-01-01T00:00:00.000Z',
+};
+
+describe('the event shape', () => {
+  it('is the table: calendar_events has exactly the shape\'s columns, by their snake_case names', async () => {
+    const columns = await orm.em
+      .fork()
+      .execute<Array<{ column_name: string }>>(`select column_name from information_schema.columns where table_name = 'calendar_events' order by column_name`);
+    expect(columns.map((c) => c.column_name)).toEqual(FIELDS.map((f) => snakeCase(f.name)).sort());
+  });
+
+  it('reads every API field from a row, in the shape\'s order, and selects exactly those columns', () => {
+    expect(EVENT_COLUMNS.split(', ')).toEqual(API_NAMES.map(snakeCase));
+    const row = Object.fromEntries(FIELDS.map((f) => [snakeCase(f.name), f.field.column.kind === 'timestamptz' ? '2031-05-05 08:00:00+00' : f.field.column.kind === 'jsonb' ? [] : f.field.column.kind === 'boolean' ? true : 'x']));
+    expect(Object.keys(toEventDTO(row))).toEqual(API_NAMES);
+  });
+
+  it('maps every field Google sends, stores it, and reads it back unchanged', async () => {
+    const fields = fromGoogleEvent(fullGoogleEvent);
+    if (isCancelledStub(fields)) throw new Error('expected a full event');
+    // Every field the shape reads from Google is present and none is left at an empty default.
+    for (const f of FIELDS.filter((x) => x.field.source === 'google')) {
+      expect(fields, f.name).toHaveProperty(f.name);
+      expect((fields as Record<string, unknown>)[f.name], f.name).not.toBeNull();
+    }
+    await upsertGoogleEvents(orm.em.fork(), 'rep@acme.test', [fields]);
+    const stored = await findEventByGoogleId(orm.em.fork(), 'rep@acme.test', 'shape00001');
+    expect(stored).not.toBeNull();
+    const dto = stored as Record<string, unknown>;
+    for (const f of FIELDS.filter((x) => x.field.source === 'google' && x.field.api)) {
+      expect(dto[f.name], f.name).toEqual((fields as Record<string, unknown>)[f.name]);
+    }
+    expect(stored).toMatchObject({ calendarId: 'rep@acme.test', status: 'tentative', allDay: false, timeZone: 'Europe/Berlin' });
+  });
+
+  it('takes every writable field on create and update, and sends each to Google', () => {
+    const writable = FIELDS.filter((f) => f.field.write).map((f) => f.name);
+    const created = createEventInput.parse({
+      summary: 'Call',
+      description: 'd',
+      location: 'l',
+      startTime: new Date('2031-05-05T08:00:00Z'),
+      endTime: new Date('2031-05-05T09:00:00Z'),
+      timeZone: 'Europe/Berlin',
+      attendees: ['A@x.test'],
+    });
+    for (const name of writable) expect(created, name).toHaveProperty(name);
+    const updated = updateEventInput.parse({ id: '00000000-0000-4000-8000-000000000000', description: null, location: null, timeZone: null });
+    expect(updated).toMatchObject({ description: null, location: null, timeZone: null });
+    expect(toGoogleEventBody(created)).toEqual({
+      summary: 'Call',
+      description: 'd',
+      location: 'l',
+      start: { dateTime: '2031-05-05T08:00:00.000Z', timeZone: 'Europe/Berlin' },
+      end: { dateTime: '2031-05-05T09:00:00.000Z', timeZone: 'Europe/Berlin' },
+      attendees: [{ email: 'a@x.test' }],
+    });
+    expect(toGoogleEventBody({ description: null, location: null })).toEqual({ description: null, location: null });
+  });
+});
