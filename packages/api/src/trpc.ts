@@ -1,4 +1,4 @@
-import { EventPage, ValidationError } from '@calsync/calendar';
+import { EventPage, ValidationError, type CalendarScope } from '@calsync/calendar';
 import { GoogleApiError } from '@calsync/google';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
@@ -74,4 +74,13 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid Bearer token is required (Authorization: Bearer <jwt>).' });
   }
   return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/**
+ * A procedure on the caller's calendar: the one place that decides which calendar a call acts
+ * on (`ctx.scope`), so no procedure builds it by hand.
+ */
+export const calendarProcedure = protectedProcedure.use(({ ctx, next }) => {
+  const scope: CalendarScope = { userId: ctx.user.id, calendarId: ctx.deps.calendarId };
+  return next({ ctx: { ...ctx, scope } });
 });

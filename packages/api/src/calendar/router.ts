@@ -1,49 +1,39 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { protectedProcedure } from '../trpc.ts';
+import { calendarProcedure } from '../trpc.ts';
 import { createEventInput, eventIdInput, listEventsInput, syncInput, updateEventInput, watchInput } from './schemas.ts';
 
 export const calendarRouter = {
   /** Creates the event in Google (with a Meet link by default) and stores Google's answer. */
-  createEvent: protectedProcedure
-    .input(createEventInput)
-    .mutation(({ ctx, input }) => ctx.deps.events.createEvent({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, input)),
+  createEvent: calendarProcedure.input(createEventInput).mutation(({ ctx, input }) => ctx.deps.events.createEvent(ctx.scope, input)),
 
   /** Events overlapping [timeMin, timeMax), from our database only (no Google call). */
-  listEvents: protectedProcedure
+  listEvents: calendarProcedure
     .input(listEventsInput)
-    .query(({ ctx, input }) =>
-      ctx.deps.events.listEvents({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, { ...input, cursor: input.cursor ?? undefined }),
-    ),
+    .query(({ ctx, input }) => ctx.deps.events.listEvents(ctx.scope, { ...input, cursor: input.cursor ?? undefined })),
 
-  getEvent: protectedProcedure
-    .input(eventIdInput)
-    .query(({ ctx, input }) => ctx.deps.events.getEvent({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, input.id)),
+  getEvent: calendarProcedure.input(eventIdInput).query(({ ctx, input }) => ctx.deps.events.getEvent(ctx.scope, input.id)),
 
   /** Patches the event in Google; a stale expectedEtag fails with PRECONDITION_FAILED and writes nothing. */
-  updateEvent: protectedProcedure
-    .input(updateEventInput)
-    .mutation(({ ctx, input }) => ctx.deps.events.updateEvent({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, input)),
+  updateEvent: calendarProcedure.input(updateEventInput).mutation(({ ctx, input }) => ctx.deps.events.updateEvent(ctx.scope, input)),
 
   /** Deletes the event in Google; the local row stays, with status cancelled. */
-  cancelEvent: protectedProcedure
-    .input(eventIdInput)
-    .mutation(({ ctx, input }) => ctx.deps.events.cancelEvent({ userId: ctx.user.id, calendarId: ctx.deps.calendarId }, input.id)),
+  cancelEvent: calendarProcedure.input(eventIdInput).mutation(({ ctx, input }) => ctx.deps.events.cancelEvent(ctx.scope, input.id)),
 
   /**
    * Opens a push channel so changes made in Google reach us within seconds, replacing the
    * calendar's current channel safely, and syncs so the local copy is complete at once.
    */
-  watch: protectedProcedure.input(watchInput).mutation(async ({ ctx }) => {
-    const channel = await ctx.deps.watch.watch(ctx.deps.calendarId);
+  watch: calendarProcedure.input(watchInput).mutation(async ({ ctx }) => {
+    const channel = await ctx.deps.watch.watch(ctx.scope.calendarId);
     return { channelId: channel.channelId, resourceId: channel.resourceId, expiration: channel.expiration };
   }),
 
   /** Stops the calendar's push channel at Google. */
-  stopWatch: protectedProcedure.input(watchInput).mutation(async ({ ctx }) => ({ stopped: await ctx.deps.watch.stopWatch(ctx.deps.calendarId) })),
+  stopWatch: calendarProcedure.input(watchInput).mutation(async ({ ctx }) => ({ stopped: await ctx.deps.watch.stopWatch(ctx.scope.calendarId) })),
 
   /** Syncs now: incremental with the stored token, or a full listing with `full: true`. */
-  sync: protectedProcedure.input(syncInput).mutation(async ({ ctx, input }) => {
-    const { changed, deleted, fullSync } = await ctx.deps.sync.sync(ctx.deps.calendarId, { full: input?.full ?? false });
+  sync: calendarProcedure.input(syncInput).mutation(async ({ ctx, input }) => {
+    const { changed, deleted, fullSync } = await ctx.deps.sync.sync(ctx.scope.calendarId, { full: input?.full ?? false });
     return { changed, deleted, fullSync };
   }),
 
@@ -52,8 +42,8 @@ export const calendarRouter = {
    * brought a change made in Google, or a write through this API), so open pages refetch instead
    * of polling. Messages carry counts, not events: the page re-reads the window it shows.
    */
-  onChange: protectedProcedure.subscription(async function* ({ ctx, signal }) {
-    for await (const change of ctx.deps.changes.stream(ctx.deps.calendarId, signal)) {
+  onChange: calendarProcedure.subscription(async function* ({ ctx, signal }) {
+    for await (const change of ctx.deps.changes.stream(ctx.scope.calendarId, signal)) {
       yield { changed: change.changed, deleted: change.deleted, source: change.source, at: change.at };
     }
   }),
