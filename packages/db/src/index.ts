@@ -9,7 +9,7 @@ export { CalendarSyncState } from './entities/calendar-sync-state.ts';
 export { SyncReconciliation } from './entities/sync-reconciliation.ts';
 export { entities } from './entities/index.ts';
 export { AdvisoryLocks, LockTimeoutError, type LockResult } from './advisory-locks.ts';
-export { createOrm, migrateUp, type CreateOrmOptions } from './orm.ts';
+export { createOrm, migrateUp, HTTP_RATE_LIMITS_TABLE, type CreateOrmOptions } from './orm.ts';
 export {
   startEmbeddedPostgres,
   type StartEmbeddedPostgresOptions,

@@ -8,6 +8,13 @@ import { migrationsList } from './migrations/index.ts';
 /** Where `migration:create` writes new files (the runtime uses the explicit `migrationsList`). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
+/**
+ * rate-limiter-flexible's counters: created by a migration (unlogged, which entities cannot say)
+ * but declared by no entity, since the library reads and writes its rows itself. The schema
+ * generator must leave it alone, or every diff would drop it.
+ */
+export const HTTP_RATE_LIMITS_TABLE = 'http_rate_limits';
+
 export interface CreateOrmOptions {
   clientUrl: string;
   debug?: boolean;
@@ -22,6 +29,7 @@ export function ormConfig(opts: CreateOrmOptions): Options {
     extensions: [Migrator],
     debug: opts.debug ?? false,
     ...(opts.poolMax === undefined ? {} : { pool: { max: opts.poolMax } }),
+    schemaGenerator: { skipTables: [HTTP_RATE_LIMITS_TABLE] },
     migrations: {
       migrationsList: [...migrationsList],
       path: MIGRATIONS_DIR,

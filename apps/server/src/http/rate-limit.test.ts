@@ -1,26 +1,36 @@
-import { createTestDatabase, type TestDatabase } from '@calsync/db/testing';
+import { createOrm, migrateUp } from '@calsync/db';
+import { createTestDatabase, withTestOrm, type TestDatabase, type TestOrm } from '@calsync/db/testing';
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres } from 'rate-limiter-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
 import { createRateLimits, leaseSize, SharedLimiter, type RateLimits } from './rate-limit.ts';
 
-let db: TestDatabase;
+/** Migrated: the rate-limit table comes from the migrations. */
+let db: TestOrm;
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await withTestOrm();
 });
 afterAll(async () => {
-  await db?.drop();
+  await db?.close();
 });
 
 it('turns a rate-limit table of an earlier version (logged) into an unlogged one, keeping the counters', async () => {
-  const sql = new pg.Client({ connectionString: db.url });
+  // Not migrated yet: an earlier version created the table at start-up, before it was a migration.
+  const earlier: TestDatabase = await createTestDatabase();
+  const sql = new pg.Client({ connectionString: earlier.url });
   await sql.connect();
   try {
     await sql.query('create table http_rate_limits (key varchar(255) primary key, points integer not null default 0, expire bigint)');
     await sql.query(`insert into http_rate_limits values ('api:user:u1', 3, $1)`, [Date.now() + 60_000]);
 
-    const limits = await createRateLimits({ databaseUrl: db.url, config: { apiPerMinute: 4, webhookPerMinute: 0 }, logger: createLogger({ level: 'silent' }) });
+    const orm = await createOrm({ clientUrl: earlier.url });
+    try {
+      await migrateUp(orm);
+    } finally {
+      await orm.close(true);
+    }
+    const limits = await createRateLimits({ databaseUrl: earlier.url, config: { apiPerMinute: 4, webhookPerMinute: 0 }, logger: createLogger({ level: 'silent' }) });
     try {
       const table = await sql.query(`select relpersistence from pg_class where relname = 'http_rate_limits'`);
       expect(table.rows).toEqual([{ relpersistence: 'u' }]);
@@ -32,6 +42,7 @@ it('turns a rate-limit table of an earlier version (logged) into an unlogged one
     }
   } finally {
     await sql.end();
+    await earlier.drop();
   }
 });
 

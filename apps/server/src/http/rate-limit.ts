@@ -1,3 +1,4 @@
+import { HTTP_RATE_LIMITS_TABLE } from '@calsync/db';
 import type { RequestHandler } from 'express';
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
@@ -30,13 +31,13 @@ export interface RateLimits {
   close(): Promise<void>;
 }
 
-const TABLE = 'http_rate_limits';
 const CLEANUP_EVERY_MS = 5 * 60_000;
 
 /**
  * Rate limits stored in PostgreSQL, so that several server processes behind one load balancer
  * count together, taken in leases (see SharedLimiter). Uses a small pool of its own: a flood being
- * limited must not take the connections the API and the sync need.
+ * limited must not take the connections the API and the sync need. The table comes from the
+ * database migrations, which run before this.
  */
 export async function createRateLimits(opts: { databaseUrl: string; config: RateLimitConfig; logger: Logger }): Promise<RateLimits> {
   const { config, logger } = opts;
@@ -46,17 +47,11 @@ export async function createRateLimits(opts: { databaseUrl: string; config: Rate
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 4, application_name: 'calsync-rate-limits' });
   // An idle client that loses its connection must not crash the process (pg emits 'error').
   pool.on('error', (err) => logger.warn({ err }, 'rate-limit pool: idle connection lost'));
-  try {
-    await createTable(pool);
-  } catch (err) {
-    await pool.end();
-    throw err;
-  }
 
   const limiter = (keyPrefix: string, points: number, duration: number): Limiter | undefined =>
     points > 0
       ? new SharedLimiter(
-          new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false, keyPrefix, points, duration }),
+          new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: HTTP_RATE_LIMITS_TABLE, tableCreated: true, clearExpiredByTimeout: false, keyPrefix, points, duration }),
           new RateLimiterMemory({ keyPrefix, points, duration }),
           logger,
         )
@@ -64,7 +59,7 @@ export async function createRateLimits(opts: { databaseUrl: string; config: Rate
 
   // Expired rows are only overwritten when their key comes back: delete the others now and then.
   const cleanup = setInterval(() => {
-    pool.query(`delete from ${TABLE} where expire < $1`, [Date.now() - 3_600_000]).catch((err: unknown) => logger.warn({ err }, 'rate-limit cleanup failed'));
+    pool.query(`delete from ${HTTP_RATE_LIMITS_TABLE} where expire < $1`, [Date.now() - 3_600_000]).catch((err: unknown) => logger.warn({ err }, 'rate-limit cleanup failed'));
   }, CLEANUP_EVERY_MS);
   cleanup.unref();
 
@@ -76,30 +71,6 @@ export async function createRateLimits(opts: { databaseUrl: string; config: Rate
       await pool.end();
     },
   };
-}
-
-/**
- * The library's own CREATE TABLE IF NOT EXISTS races when two processes start at once (PostgreSQL
- * then fails on pg_type's unique index); an advisory lock makes the second one wait and find it.
- */
-async function createTable(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await client.query(`select pg_advisory_xact_lock(hashtext('calsync:${TABLE}'))`);
-    // The columns rate-limiter-flexible's RateLimiterPostgres reads and writes. Unlogged: every
-    // limited request writes a row, and counters need no write-ahead log (a crash only resets
-    // them); with WAL each request waited for a log flush.
-    await client.query(`create unlogged table if not exists ${TABLE} (key varchar(255) primary key, points integer not null default 0, expire bigint)`);
-    const persistence = await client.query<{ relpersistence: string }>(`select relpersistence from pg_class where oid = $1::regclass`, [TABLE]);
-    if (persistence.rows[0]?.relpersistence === 'p') await client.query(`alter table ${TABLE} set unlogged`);
-    await client.query('commit');
-  } catch (err) {
-    await client.query('rollback').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 const FALLBACK_WARN_EVERY_MS = 10_000;
