@@ -12,7 +12,7 @@ import { TRPCError } from '@trpc/server';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../logger.ts';
 import { identifyCaller, logProcedureError } from './caller.ts';
-import type { Limiter } from './rate-limit.ts';
+import type { Limiter } from './shared-limiter.ts';
 import { MAX_TRPC_BODY_BYTES } from './trpc.ts';
 
 /** Everything the REST API serves lives under this prefix (one route label in the metrics). */

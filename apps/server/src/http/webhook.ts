@@ -1,5 +1,7 @@
 import type { NotificationOutcome, NotificationReceiver } from '@calsync/calendar';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
+import { clientKey } from './rate-limit.ts';
+import type { Limiter } from './shared-limiter.ts';
 
 /**
  * POST /webhooks/google-drive: Google's push notifications. Google sends an empty body and the
@@ -39,4 +41,35 @@ export function webhookRouter(
     }
   });
   return router;
+}
+
+const SANE_CHANNEL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Google's notifications, counted per channel (X-Goog-Channel-ID): bursts of one busy calendar
+ * stay below the cap, a flood on one channel is cut. Requests without a plausible channel id
+ * count per client address.
+ */
+export function webhookRateLimit(limiter: Limiter | undefined): RequestHandler {
+  return async (req, res, next) => {
+    if (!limiter) {
+      next();
+      return;
+    }
+    const channelId = req.get('x-goog-channel-id');
+    const key = channelId !== undefined && SANE_CHANNEL_ID.test(channelId) ? `channel:${channelId}` : clientKey(req.ip);
+    try {
+      const outcome = await limiter.consume(key);
+      if (outcome.allowed) {
+        next();
+        return;
+      }
+      res
+        .set('Retry-After', String(outcome.retryAfterSeconds))
+        .status(429)
+        .json({ error: { code: 'TOO_MANY_REQUESTS', message: `Too many notifications for this channel; retry in ${outcome.retryAfterSeconds} s.` } });
+    } catch (err) {
+      next(err);
+    }
+  };
 }
