@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appRouter, createTokenVerifier, signToken, type ApiDeps } from '@calsync/api';
-import { listWatchedCalendars, WEBHOOK_PATH } from '@calsync/calendar';
+import { listWatchedCalendars } from '@calsync/calendar';
 import { JobScheduler } from '@calsync/jobs';
 import { createExpressMiddleware as createAgendashMiddleware } from 'agendash';
 import express, { type ErrorRequestHandler } from 'express';
@@ -16,7 +16,7 @@ import { DOCS_PATH, OPENAPI_PATH, REST_PREFIX, restRouter } from './http/rest.ts
 import { CALENDAR_HEALTH_PATH, calendarHealthRouter } from './http/health.ts';
 import { METRICS_PATH, metricsRouter } from './http/metrics-route.ts';
 import { requestMetrics } from './http/request-metrics.ts';
-import { webhookRateLimit, webhookRouter } from './http/webhook.ts';
+import { notificationUrl, WEBHOOK_PATH, webhookRateLimit, webhookRouter } from './http/webhook.ts';
 import { webPage } from './http/web-page.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -83,7 +83,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   });
   try {
     services = await buildServices(config, logger, {
-      webhookBaseUrl: config.sync.webhookBaseUrl ?? url,
+      notificationUrl: notificationUrl(config.sync.webhookBaseUrl ?? url),
       observers: { google: metrics.google, sync: metrics.sync },
     });
     const { db, google, sync, watch, syncScheduler, receiver, events, changes } = services;

@@ -16,7 +16,7 @@ export { silentLogger, type Logger } from './logger.ts';
 export { channelToken } from './sync/channel-token.ts';
 export { NotificationReceiver, type NotificationOutcome, type PushNotification } from './sync/notification-receiver.ts';
 export { SyncScheduler, type SyncRunner, type SyncSchedulerOptions } from './sync/sync-scheduler.ts';
-export { DatabaseTimeoutError, pingDatabase, readSyncHealth, type CalendarHealth, type SyncHealth } from './sync/sync-health.ts';
+export { readSyncHealth, type CalendarHealth, type SyncHealth } from './sync/sync-health.ts';
 export {
   SyncService,
   type FullSyncReason,
@@ -28,4 +28,4 @@ export {
   type SyncServiceDeps,
 } from './sync/sync-service.ts';
 export { forgetExpiredStoppedChannels, listWatchedCalendars, type ChannelInfo, type WatchedCalendar } from './sync/sync-state-store.ts';
-export { WatchService, WEBHOOK_PATH, type WatchConfig, type WatchServiceDeps } from './sync/watch-service.ts';
+export { WatchService, type WatchConfig, type WatchServiceDeps } from './sync/watch-service.ts';

@@ -3,6 +3,23 @@ import express, { type RequestHandler, type Router } from 'express';
 import { clientKey } from './rate-limit.ts';
 import type { Limiter } from './shared-limiter.ts';
 
+/** Where Google posts notifications: the route of this app that channels are opened with. */
+export const WEBHOOK_PATH = '/webhooks/google-drive';
+
+/** The notification address of channels opened with `baseUrl` as the public URL of this app. */
+export function notificationUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`;
+}
+
+/** What Google is answered for each outcome: a duplicate or a handshake was received fine. */
+const STATUS_OF: Record<NotificationOutcome['result'], number> = {
+  'sync-handshake': 200,
+  accepted: 200,
+  duplicate: 200,
+  invalid: 400,
+  forbidden: 403,
+};
+
 /**
  * POST /webhooks/google-drive: Google's push notifications. Google sends an empty body and the
  * X-Goog-* headers; anything else is refused. Authentication is the channel token, checked by
@@ -34,7 +51,7 @@ export function webhookRouter(
         messageNumber: req.get('x-goog-message-number'),
       });
       onResult(outcome.result);
-      res.status(outcome.status).end();
+      res.status(STATUS_OF[outcome.result]).end();
     } catch (err) {
       onResult('error');
       next(err);
