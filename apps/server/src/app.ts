@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appRouter, createTokenVerifier, signToken, type ApiDeps } from '@calsync/api';
+import { appRouter, createTokenVerifier, errorBody, INTERNAL_ERROR_MESSAGE, signToken, type ApiDeps } from '@calsync/api';
 import { listWatchedCalendars } from '@calsync/calendar';
 import { JobScheduler } from '@calsync/jobs';
 import { createExpressMiddleware as createAgendashMiddleware } from 'agendash';
@@ -164,12 +164,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (restCors.length > 0) app.use(REST_PREFIX, ...restCors);
     app.use(restRouter({ deps, logger, limiter: rateLimits.api }));
     app.use((_req, res) => {
-      res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route.' } });
+      res.status(404).json(errorBody('NOT_FOUND', 'No such route.'));
     });
     const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
       const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
       if (status >= 500) logger.error({ err }, 'request failed');
-      res.status(status).json({ error: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', message: status >= 500 ? 'Internal error.' : 'Malformed request.' } });
+      res.status(status).json(status >= 500 ? errorBody('INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE) : errorBody('BAD_REQUEST', 'Malformed request.'));
     };
     app.use(onError);
     handler = app;

@@ -1,3 +1,4 @@
+import { errorBody } from '@calsync/api';
 import type { NotificationOutcome, NotificationReceiver } from '@calsync/calendar';
 import express, { type RequestHandler, type Router } from 'express';
 import { clientKey } from './rate-limit.ts';
@@ -34,12 +35,12 @@ export function webhookRouter(
   const router = express.Router();
   router.all(path, express.raw({ type: () => true, limit: '1kb' }), async (req, res, next) => {
     if (req.method !== 'POST') {
-      res.set('Allow', 'POST').status(405).json({ error: { code: 'METHOD_NOT_SUPPORTED', message: 'Only POST.' } });
+      res.set('Allow', 'POST').status(405).json(errorBody('METHOD_NOT_SUPPORTED', 'Only POST.'));
       return;
     }
     if (Buffer.isBuffer(req.body) && req.body.length > 0) {
       onResult('invalid');
-      res.status(400).json({ error: { code: 'BAD_REQUEST', message: 'Push notifications carry no body.' } });
+      res.status(400).json(errorBody('BAD_REQUEST', 'Push notifications carry no body.'));
       return;
     }
     try {
@@ -84,7 +85,7 @@ export function webhookRateLimit(limiter: Limiter | undefined): RequestHandler {
       res
         .set('Retry-After', String(outcome.retryAfterSeconds))
         .status(429)
-        .json({ error: { code: 'TOO_MANY_REQUESTS', message: `Too many notifications for this channel; retry in ${outcome.retryAfterSeconds} s.` } });
+        .json(errorBody('TOO_MANY_REQUESTS', `Too many notifications for this channel; retry in ${outcome.retryAfterSeconds} s.`));
     } catch (err) {
       next(err);
     }
