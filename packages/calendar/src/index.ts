@@ -15,7 +15,7 @@ export { cancelGoogleEvents, deleteExpiredEvents, listWindowQuery, upsertGoogleE
 export { silentLogger, type Logger } from './logger.ts';
 export { channelToken } from './sync/channel-token.ts';
 export { NotificationReceiver, type NotificationOutcome, type PushNotification } from './sync/notification-receiver.ts';
-export { SyncScheduler, type SyncRunner, type SyncSchedulerOptions } from './sync/sync-scheduler.ts';
+export { DEFAULT_SYNC_PACING, SyncScheduler, type SyncRunner, type SyncSchedulerOptions } from './sync/sync-scheduler.ts';
 export { readSyncHealth, type CalendarHealth, type SyncHealth } from './sync/sync-health.ts';
 export {
   SyncService,

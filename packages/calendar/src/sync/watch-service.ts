@@ -11,7 +11,7 @@ export interface WatchConfig {
   notificationUrl: string;
   /** Secret the per-channel tokens are derived from. */
   webhookSecret: string;
-  /** Channel lifetime asked of Google (Google caps it at 7 days). */
+  /** Channel lifetime asked of Google (Google caps it at MAX_CHANNEL_TTL_SECONDS). */
   channelTtlSeconds: number;
 }
 
