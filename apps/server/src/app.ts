@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appRouter, createTokenVerifier, signToken, type ApiDeps } from '@calsync/api';
-import { listWatchedCalendars, WEBHOOK_PATH } from '@calsync/calendar';
+import { appRouter, createTokenVerifier, errorBody, INTERNAL_ERROR_MESSAGE, signToken, type ApiDeps } from '@calsync/api';
+import { listWatchedCalendars } from '@calsync/calendar';
 import { JobScheduler } from '@calsync/jobs';
 import { createExpressMiddleware as createAgendashMiddleware } from 'agendash';
 import express, { type ErrorRequestHandler } from 'express';
 import type { Config } from './config.ts';
 import { basicAuth } from './http/basic-auth.ts';
 import { corsFor, REST_CORS, securityHeaders, TRPC_CORS } from './http/protection.ts';
-import { createRateLimits, webhookRateLimit, type RateLimits } from './http/rate-limit.ts';
+import { createRateLimits, type RateLimits } from './http/rate-limit.ts';
 import { requestLogging } from './http/request-logging.ts';
 import { trpcHandler } from './http/trpc.ts';
 import { DOCS_PATH, OPENAPI_PATH, REST_PREFIX, restRouter } from './http/rest.ts';
 import { CALENDAR_HEALTH_PATH, calendarHealthRouter } from './http/health.ts';
 import { METRICS_PATH, metricsRouter } from './http/metrics-route.ts';
 import { requestMetrics } from './http/request-metrics.ts';
-import { webhookRouter } from './http/webhook.ts';
+import { notificationUrl, WEBHOOK_PATH, webhookRateLimit, webhookRouter } from './http/webhook.ts';
 import { webPage } from './http/web-page.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -83,7 +83,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   });
   try {
     services = await buildServices(config, logger, {
-      webhookBaseUrl: config.sync.webhookBaseUrl ?? url,
+      notificationUrl: notificationUrl(config.sync.webhookBaseUrl ?? url),
       observers: { google: metrics.google, sync: metrics.sync },
     });
     const { db, google, sync, watch, syncScheduler, receiver, events, changes } = services;
@@ -164,12 +164,12 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (restCors.length > 0) app.use(REST_PREFIX, ...restCors);
     app.use(restRouter({ deps, logger, limiter: rateLimits.api }));
     app.use((_req, res) => {
-      res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route.' } });
+      res.status(404).json(errorBody('NOT_FOUND', 'No such route.'));
     });
     const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
       const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
       if (status >= 500) logger.error({ err }, 'request failed');
-      res.status(status).json({ error: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', message: status >= 500 ? 'Internal error.' : 'Malformed request.' } });
+      res.status(status).json(status >= 500 ? errorBody('INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE) : errorBody('BAD_REQUEST', 'Malformed request.'));
     };
     app.use(onError);
     handler = app;

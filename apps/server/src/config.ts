@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { DEFAULT_SYNC_PACING } from '@calsync/calendar';
+import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, MAX_CHANNEL_TTL_SECONDS } from '@calsync/google';
 import { DEFAULT_JOBS_CONFIG, type JobsConfig } from '@calsync/jobs';
 import { z } from 'zod';
 
 /**
  * The service's whole configuration, parsed once from the environment at start-up. Nothing else
- * reads the environment: packages get these values as arguments.
+ * reads the environment: packages get these values as arguments. A setting a package uses takes
+ * its default from that package's constant; only the app's own settings have their default here.
  */
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -84,11 +87,13 @@ export function parseDuration(value: string): number | undefined {
   return Math.round(Number(match[1]) * (UNIT_MS[key] ?? 1));
 }
 
-const duration = (fallback: string) =>
+/** A duration variable, in milliseconds; `fallbackMs` when unset. */
+const duration = (fallbackMs: number) =>
   z
     .string()
-    .default(fallback)
+    .optional()
     .transform((v, ctx) => {
+      if (v === undefined) return fallbackMs;
       const ms = parseDuration(v);
       if (ms === undefined || ms <= 0) {
         ctx.addIssue({ code: 'custom', message: 'must be a duration such as "30 seconds", "6 hours" or "1 day"' });
@@ -117,7 +122,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  SHUTDOWN_GRACE: duration('10 seconds'),
+  SHUTDOWN_GRACE: duration(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: optional.transform((v, ctx) => {
     const origins = (v ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
@@ -158,32 +163,32 @@ const EnvSchema = z.object({
   GOOGLE_CALENDAR_ID: optional.transform((v) => v ?? 'primary'),
   GOOGLE_IMPERSONATE_USER: optional.pipe(z.email().optional()),
   GOOGLE_API_BASE_URL: optional.pipe(z.url().optional()),
-  GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  GOOGLE_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
-  GOOGLE_RETRY_MAX_TOTAL: duration('30 seconds'),
-  GOOGLE_MAX_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
-  GOOGLE_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
+  GOOGLE_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(DEFAULT_RETRY_POLICY.maxAttempts),
+  GOOGLE_RETRY_MAX_TOTAL: duration(DEFAULT_RETRY_POLICY.maxTotalMs),
+  GOOGLE_MAX_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RATE_LIMIT.requestsPerMinute),
+  GOOGLE_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(DEFAULT_RATE_LIMIT.maxConcurrent),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   WEBHOOK_BASE_URL: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
   WEBHOOK_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  WATCH_CHANNEL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(604_800),
-  SYNC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(500),
-  SYNC_BURST_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(250),
-  SYNC_BURST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
+  WATCH_CHANNEL_TTL_SECONDS: z.coerce.number().int().min(60).max(MAX_CHANNEL_TTL_SECONDS).default(MAX_CHANNEL_TTL_SECONDS),
+  SYNC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.minIntervalMs),
+  SYNC_BURST_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.burstQuietMs),
+  SYNC_BURST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.burstMaxWaitMs),
   JOBS_ENABLED: bool(true),
-  JOB_RENEW_CHANNELS_EVERY: duration('6 hours'),
-  JOB_RECONCILE_EVERY: duration('1 hour'),
-  JOB_CLEANUP_EVERY: duration('1 day'),
-  JOBS_PROCESS_EVERY: duration('5 seconds'),
-  CHANNEL_RENEW_BEFORE: duration('24 hours'),
-  SILENT_CHANNEL_AFTER: duration('24 hours'),
+  JOB_RENEW_CHANNELS_EVERY: duration(DEFAULT_JOBS_CONFIG.every['renew-channels']),
+  JOB_RECONCILE_EVERY: duration(DEFAULT_JOBS_CONFIG.every.reconcile),
+  JOB_CLEANUP_EVERY: duration(DEFAULT_JOBS_CONFIG.every.cleanup),
+  JOBS_PROCESS_EVERY: duration(DEFAULT_JOBS_CONFIG.processEveryMs),
+  CHANNEL_RENEW_BEFORE: duration(DEFAULT_JOBS_CONFIG.renewBeforeMs),
+  SILENT_CHANNEL_AFTER: duration(DEFAULT_JOBS_CONFIG.silentChannelAfterMs),
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_JOBS_CONFIG.eventRetentionDays),
   CANCELLED_EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(DEFAULT_JOBS_CONFIG.cancelledRetentionDays),
   JOB_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_JOBS_CONFIG.historyRetentionDays),
   JOBS_DASHBOARD_USER: optional,
   JOBS_DASHBOARD_PASSWORD: optional.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
   METRICS_TOKEN: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-  HEALTH_MAX_SYNC_AGE: duration('2 hours'),
+  HEALTH_MAX_SYNC_AGE: duration(2 * 3_600_000),
 });
 
 const ServiceAccountKey = z.object({

@@ -1,5 +1,6 @@
 import { JOB_NAMES, JobScheduler, type JobName } from '@calsync/jobs';
 import type { Config } from './config.ts';
+import { notificationUrl } from './http/webhook.ts';
 import type { Logger } from './logger.ts';
 import { buildServices } from './services.ts';
 
@@ -20,7 +21,7 @@ export async function runJobsCli(args: string[], config: Config, logger: Logger)
     return 2;
   }
   // Notification address for channels renewed from here: the running server's (or the public) URL.
-  const services = await buildServices(config, logger, { webhookBaseUrl: config.sync.webhookBaseUrl ?? `http://${config.host}:${config.port}` });
+  const services = await buildServices(config, logger, { notificationUrl: notificationUrl(config.sync.webhookBaseUrl ?? `http://${config.host}:${config.port}`) });
   const jobs = new JobScheduler({
     databaseUrl: services.db.url,
     name: `calsync-cli-${process.pid}`,

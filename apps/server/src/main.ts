@@ -1,3 +1,4 @@
+import { DEFAULT_DRAIN_TIMEOUT_MS } from '@calsync/jobs';
 import { startApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { runJobsCli } from './jobs-cli.ts';
@@ -59,8 +60,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // The bound: requests' grace period plus time for running jobs and the current sync page.
-    const limitMs = config.shutdownGraceMs + 30_000;
+    // The bound: requests' grace period plus the time running jobs get to finish (app.close
+    // stops the jobs with the scheduler's default drain timeout), which covers the current sync page.
+    const limitMs = config.shutdownGraceMs + DEFAULT_DRAIN_TIMEOUT_MS;
     setTimeout(() => {
       logger.error({ limitMs }, 'shutdown took too long: exiting anyway');
       process.exit(1);

@@ -28,7 +28,7 @@ export interface ServiceObservers {
 }
 
 /** Everything but HTTP, built from the config: shared by the server and the jobs CLI. */
-export async function buildServices(config: Config, logger: Logger, opts: { webhookBaseUrl: string; observers?: ServiceObservers }): Promise<Services> {
+export async function buildServices(config: Config, logger: Logger, opts: { notificationUrl: string; observers?: ServiceObservers }): Promise<Services> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c();
@@ -83,7 +83,7 @@ export async function buildServices(config: Config, logger: Logger, opts: { webh
       google: google.gateway,
       sync,
       logger,
-      config: { webhookBaseUrl: opts.webhookBaseUrl, webhookSecret, channelTtlSeconds: config.sync.channelTtlSeconds },
+      config: { notificationUrl: opts.notificationUrl, webhookSecret, channelTtlSeconds: config.sync.channelTtlSeconds },
     });
     return {
       db,

@@ -1,9 +1,9 @@
 import { signToken } from '@calsync/api';
-import { WEBHOOK_PATH } from '@calsync/calendar';
 import { createCalendarClient } from '@calsync/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { WEBHOOK_PATH } from '../src/http/webhook.ts';
 import { createLogger } from '../src/logger.ts';
 import { failure } from './support/failure.ts';
 import { at, CALENDAR_USER, startSystem, TEST_JWT_SECRET, type System } from './support/system.ts';

@@ -1,6 +1,6 @@
 import { channelToken } from '@calsync/calendar';
-import { WEBHOOK_PATH } from '@calsync/calendar';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { WEBHOOK_PATH } from '../src/http/webhook.ts';
 import { createLogger } from '../src/logger.ts';
 import { failure } from './support/failure.ts';
 import { startSystem, TEST_JWT_SECRET, type System } from './support/system.ts';

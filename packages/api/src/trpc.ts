@@ -3,14 +3,10 @@ import { GoogleApiError } from '@calsync/google';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
+import { errorMessage, type FieldError } from './error-body.ts';
 import { toTRPCError } from './errors.ts';
 import { encodeEventPage } from './calendar/wire.ts';
 import { createTransformer, knownOutput } from './transformer.ts';
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 const t = initTRPC.context<Context>().create({
   // listEvents pages are encoded from their known shape (the hottest response there is).
@@ -23,13 +19,7 @@ const t = initTRPC.context<Context>().create({
     const google = error.cause instanceof GoogleApiError ? error.cause : undefined;
     return {
       ...shape,
-      // Internal failures keep their details in the server log, never in the response.
-      message:
-        error.code === 'INTERNAL_SERVER_ERROR'
-          ? 'Internal error; the request may be retried (with the same idempotencyKey for creates).'
-          : fieldErrors
-            ? fieldErrors.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ')
-            : shape.message,
+      message: errorMessage(error.code, shape.message, fieldErrors),
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,

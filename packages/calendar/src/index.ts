@@ -33,8 +33,8 @@ export { cancelGoogleEvents, deleteExpiredEvents, listWindowQuery, upsertGoogleE
 export { silentLogger, type Logger } from './logger.ts';
 export { channelToken } from './sync/channel-token.ts';
 export { NotificationReceiver, type NotificationOutcome, type PushNotification } from './sync/notification-receiver.ts';
-export { SyncScheduler, type SyncRunner, type SyncSchedulerOptions } from './sync/sync-scheduler.ts';
-export { DatabaseTimeoutError, pingDatabase, readSyncHealth, type CalendarHealth, type SyncHealth } from './sync/sync-health.ts';
+export { DEFAULT_SYNC_PACING, SyncScheduler, type SyncRunner, type SyncSchedulerOptions } from './sync/sync-scheduler.ts';
+export { readSyncHealth, type CalendarHealth, type SyncHealth } from './sync/sync-health.ts';
 export {
   SyncService,
   type FullSyncReason,
@@ -48,4 +48,4 @@ export {
 export { SyncReconciliation } from './sync/reconciliation-entity.ts';
 export { CalendarSyncState } from './sync/sync-state-entity.ts';
 export { forgetExpiredStoppedChannels, listWatchedCalendars, type ChannelInfo, type WatchedCalendar } from './sync/sync-state-store.ts';
-export { WatchService, WEBHOOK_PATH, type WatchConfig, type WatchServiceDeps } from './sync/watch-service.ts';
+export { WatchService, type WatchConfig, type WatchServiceDeps } from './sync/watch-service.ts';

@@ -10,6 +10,13 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.
 /** The entities the ORM maps (defined by the domain packages that own the tables). */
 export type OrmEntities = Readonly<NonNullable<Options['entities']>>;
 
+/**
+ * rate-limiter-flexible's counters: created by a migration (unlogged, which entities cannot say)
+ * but declared by no entity, since the library reads and writes its rows itself. The schema
+ * generator must leave it alone, or every diff would drop it.
+ */
+export const HTTP_RATE_LIMITS_TABLE = 'http_rate_limits';
+
 export interface CreateOrmOptions {
   clientUrl: string;
   entities: OrmEntities;
@@ -27,6 +34,7 @@ export function ormConfig(opts: CreateOrmOptions): Options {
     extensions: [Migrator],
     debug: opts.debug ?? false,
     ...(opts.poolMax === undefined ? {} : { pool: { max: opts.poolMax } }),
+    schemaGenerator: { skipTables: [HTTP_RATE_LIMITS_TABLE] },
     migrations: {
       migrationsList: [...migrationsList],
       path: MIGRATIONS_DIR,

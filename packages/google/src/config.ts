@@ -18,11 +18,11 @@ export interface GoogleGatewayConfig {
    * somewhere other than Google, e.g. the local emulator. Unset = real Google.
    */
   apiBaseUrl?: string | undefined;
-  /** Per-request timeout towards Google. */
+  /** Per-request timeout towards Google (default DEFAULT_REQUEST_TIMEOUT_MS). */
   timeoutMs?: number | undefined;
-  /** Retry policy for failed calls (defaults: 5 attempts, full-jitter backoff, 30 s in all). */
+  /** Retry policy for failed calls; what is not given comes from DEFAULT_RETRY_POLICY. */
   retry?: Partial<RetryPolicy> | undefined;
-  /** Per-process cap on calls (defaults: 600/min, burst 20, 10 at once). */
+  /** Per-process cap on calls; what is not given comes from DEFAULT_RATE_LIMIT. */
   rateLimit?: Partial<RateLimit> | undefined;
   /** Told about every attempt (metrics, logs). */
   observer?: GatewayObserver | undefined;
@@ -43,6 +43,11 @@ export interface GoogleCallEvent {
 export interface GatewayObserver {
   onCall(event: GoogleCallEvent): void;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** The longest lifetime Google gives a push channel (7 days); it caps longer requests. */
+export const MAX_CHANNEL_TTL_SECONDS = 604_800;
 
 /** Only the calendar scope: least privilege, and what domain-wide delegation grants. */
 export const CALENDAR_SCOPES = ['https://www.googleapis.com/auth/calendar'];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { calendar, type calendar_v3 } from '@googleapis/calendar';
 import type { JWT } from 'google-auth-library';
 import { createServiceAccountAuth } from './auth.ts';
-import type { GatewayObserver, GoogleGatewayConfig } from './config.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type GatewayObserver, type GoogleGatewayConfig } from './config.ts';
 import { classifyGoogleError, GoogleApiError } from './errors.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limiter.ts';
 import { DEFAULT_RETRY_POLICY, nextDelay, type RetryPolicy } from './retry.ts';
@@ -57,7 +57,7 @@ export class GoogleCalendarGateway {
       ...(base ? { rootUrl: `${base}/` } : {}),
       // Retries are decided by our own policy, not by the library's (which ignores Retry-After).
       retry: false,
-      timeout: config.timeoutMs ?? 10_000,
+      timeout: config.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     });
   }
 

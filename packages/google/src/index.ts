@@ -1,5 +1,7 @@
 export {
   CALENDAR_SCOPES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_CHANNEL_TTL_SECONDS,
   type GatewayObserver,
   type GoogleCallEvent,
   type GoogleGatewayConfig,

@@ -3,4 +3,4 @@ export { cleanup, type CleanupResult } from './jobs/cleanup.ts';
 export type { JobContext } from './jobs/context.ts';
 export { reconcile, type ReconcileResult } from './jobs/reconcile.ts';
 export { JobFailedError, renewChannels, type RenewResult } from './jobs/renew-channels.ts';
-export { JobScheduler, type JobObserver, type JobRunEvent, type JobSchedulerOptions } from './scheduler.ts';
+export { DEFAULT_DRAIN_TIMEOUT_MS, JobScheduler, type JobObserver, type JobRunEvent, type JobSchedulerOptions } from './scheduler.ts';

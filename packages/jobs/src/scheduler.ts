@@ -13,6 +13,9 @@ const HANDLERS: Record<JobName, (ctx: JobContext) => Promise<object>> = {
   cleanup,
 };
 
+/** How long stop() waits for running jobs before it lets go of them. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
 /** One finished run of a job, scheduled or run on demand. */
 export interface JobRunEvent {
   job: JobName;
@@ -105,7 +108,7 @@ export class JobScheduler {
   }
 
   /**
-   * Stops taking jobs and waits (up to timeoutMs) for running ones, so the ORM can close after
+   * Stops taking jobs and waits (up to timeoutMs, default DEFAULT_DRAIN_TIMEOUT_MS) for running ones, so the ORM can close after
    * it; then releases Agenda's connections. A job cut off by the timeout is unlocked by Agenda
    * and its idempotent work is redone by the next run.
    */
@@ -113,7 +116,7 @@ export class JobScheduler {
     await this.agenda.ready;
     if (this.started) {
       this.started = false;
-      const drained = await this.agenda.drain({ timeout: opts.timeoutMs ?? 30_000 });
+      const drained = await this.agenda.drain({ timeout: opts.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS });
       if (drained.timedOut) this.opts.context.logger.warn({ running: drained.running }, 'jobs still running at shutdown');
     }
     await this.pool.end();

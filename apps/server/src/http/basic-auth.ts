@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { errorBody } from '@calsync/api';
 import type { RequestHandler } from 'express';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -13,6 +14,6 @@ export function basicAuth(credentials: { user: string; password: string }, realm
       next();
       return;
     }
-    res.set('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`).status(401).json({ error: { code: 'UNAUTHORIZED', message: 'Credentials required.' } });
+    res.set('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`).status(401).json(errorBody('UNAUTHORIZED', 'Credentials required.'));
   };
 }

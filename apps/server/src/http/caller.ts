@@ -3,7 +3,8 @@ import { GoogleApiError } from '@calsync/google';
 import type { TRPCError } from '@trpc/server';
 import { addLogFields } from '../log-context.ts';
 import type { Logger } from '../logger.ts';
-import { clientKey, type Limiter } from './rate-limit.ts';
+import { clientKey } from './rate-limit.ts';
+import type { Limiter } from './shared-limiter.ts';
 
 export type CallerOutcome = { ctx: Context; retryAfterSeconds?: undefined } | { ctx: Context; retryAfterSeconds: number };
 

@@ -1,4 +1,4 @@
-import { DatabaseTimeoutError, pingDatabase, readSyncHealth, type CalendarHealth } from '@calsync/calendar';
+import { readSyncHealth, type CalendarHealth } from '@calsync/calendar';
 import type { EntityManager } from '@calsync/db';
 import { GoogleApiError } from '@calsync/google';
 import express, { type Router } from 'express';
@@ -118,15 +118,21 @@ export function calendarHealthRouter(deps: CalendarHealthDeps): Router {
   });
   return router;
 
+  /**
+   * `select 1`, bounded: a database that hangs (network partition, exhausted pool) must make the
+   * probe fail quickly rather than hold it until the prober's own timeout.
+   */
   async function checkDatabase(): Promise<{ ok: true } | { ok: false; problem: string }> {
     try {
-      await pingDatabase(deps.em(), databaseTimeoutMs);
-      return { ok: true };
+      if ((await within(deps.em().execute('select 1'), databaseTimeoutMs)) !== 'timeout') return { ok: true };
+      const problem = `no answer within ${databaseTimeoutMs} ms`;
+      deps.logger.warn({ problem }, 'health: database unreachable');
+      return { ok: false, problem };
     } catch (err) {
       deps.logger.warn({ err }, 'health: database unreachable');
       // Only a code: driver messages can name hosts and users.
       const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && /^[A-Z0-9_]{1,20}$/.test(err.code) ? ` (${err.code})` : '';
-      return { ok: false, problem: err instanceof DatabaseTimeoutError ? `no answer within ${databaseTimeoutMs} ms` : `unreachable${code}` };
+      return { ok: false, problem: `unreachable${code}` };
     }
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { errorBody, INTERNAL_ERROR_MESSAGE } from '@calsync/api';
 import express, { type Router } from 'express';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
@@ -18,7 +19,7 @@ export function metricsRouter(metrics: Metrics, token: string, logger: Logger): 
   router.get(METRICS_PATH, async (req, res) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
-      res.set('WWW-Authenticate', 'Bearer realm="calsync metrics"').status(401).json({ error: { code: 'UNAUTHORIZED', message: 'Bearer METRICS_TOKEN required.' } });
+      res.set('WWW-Authenticate', 'Bearer realm="calsync metrics"').status(401).json(errorBody('UNAUTHORIZED', 'Bearer METRICS_TOKEN required.'));
       return;
     }
     try {
@@ -26,7 +27,7 @@ export function metricsRouter(metrics: Metrics, token: string, logger: Logger): 
       res.set('Content-Type', metrics.contentType).set('Cache-Control', 'no-store').send(body);
     } catch (err) {
       logger.error({ err }, 'metrics: rendering failed');
-      res.status(500).json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal error.' } });
+      res.status(500).json(errorBody('INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE));
     }
   });
   return router;

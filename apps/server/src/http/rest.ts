@@ -1,5 +1,6 @@
 import {
   buildOpenApiDocument,
+  errorBody,
   renderDocsPage,
   REST_OPERATIONS,
   restErrorResponse,
@@ -12,7 +13,7 @@ import { TRPCError } from '@trpc/server';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../logger.ts';
 import { identifyCaller, logProcedureError } from './caller.ts';
-import type { Limiter } from './rate-limit.ts';
+import type { Limiter } from './shared-limiter.ts';
 import { MAX_TRPC_BODY_BYTES } from './trpc.ts';
 
 /** Everything the REST API serves lives under this prefix (one route label in the metrics). */
@@ -63,11 +64,7 @@ export function restRouter(opts: { deps: ApiDeps; logger: Logger; limiter: Limit
       }
       // express.json only reads JSON; any other body would silently read as empty.
       if ((op.method === 'post' || op.method === 'patch') && hasBody(req) && !req.is('application/json')) {
-        send(res, {
-          status: 415,
-          body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The body must be JSON (Content-Type: application/json).' } },
-          headers: {},
-        });
+        send(res, { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', 'The body must be JSON (Content-Type: application/json).'), headers: {} });
         return;
       }
       const { response, error } = await runRestOperation(op, ctx, { params: req.params, query: req.query, body: req.body, header: (name) => req.get(name) });
@@ -86,18 +83,18 @@ export function restRouter(opts: { deps: ApiDeps; logger: Logger; limiter: Limit
       res
         .status(405)
         .set('allow', methods.join(', '))
-        .json({ error: { code: 'METHOD_NOT_SUPPORTED', message: `${req.method} is not supported here; use ${methods.join(' or ')}.` } });
+        .json(errorBody('METHOD_NOT_SUPPORTED', `${req.method} is not supported here; use ${methods.join(' or ')}.`));
     });
   }
 
   // Bodies the JSON parser refused: the REST error shape, with the parser's status.
   const bodyErrors: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     const type = typeof err === 'object' && err !== null && 'type' in err ? err.type : undefined;
-    if (type === 'entity.parse.failed') send(res, { status: 400, body: { error: { code: 'BAD_REQUEST', message: 'The body is not valid JSON.' } }, headers: {} });
+    if (type === 'entity.parse.failed') send(res, { status: 400, body: errorBody('BAD_REQUEST', 'The body is not valid JSON.'), headers: {} });
     else if (type === 'entity.too.large') {
-      send(res, { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE', message: `The body may be at most ${MAX_TRPC_BODY_BYTES} bytes.` } }, headers: {} });
+      send(res, { status: 413, body: errorBody('PAYLOAD_TOO_LARGE', `The body may be at most ${MAX_TRPC_BODY_BYTES} bytes.`), headers: {} });
     } else if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
-      send(res, { status: 415, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The body must be UTF-8 JSON.' } }, headers: {} });
+      send(res, { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 JSON.'), headers: {} });
     } else next(err);
   };
   router.use(REST_PREFIX, bodyErrors);

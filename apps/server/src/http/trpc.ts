@@ -4,7 +4,7 @@ import { createExpressMiddleware, type CreateExpressContextOptions } from '@trpc
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.ts';
 import { identifyCaller, logProcedureError } from './caller.ts';
-import type { Limiter } from './rate-limit.ts';
+import type { Limiter } from './shared-limiter.ts';
 
 /** JSON bodies of procedure calls; larger ones are refused (413) before they are parsed. */
 export const MAX_TRPC_BODY_BYTES = 100 * 1024;

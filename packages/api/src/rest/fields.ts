@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FieldError } from '../trpc.ts';
+import type { FieldError } from '../error-body.ts';
 
 /** REST (snake_case) name -> the procedure input's (camelCase) name. */
 export type FieldMap = Readonly<Record<string, string>>;

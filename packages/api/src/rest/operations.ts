@@ -4,7 +4,8 @@ import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Context } from '../context.ts';
 import { createCaller, type RouterInputs } from '../root.ts';
-import { fieldErrorsOf, type FieldError } from '../trpc.ts';
+import { errorBody, errorMessage, type FieldError } from '../error-body.ts';
+import { fieldErrorsOf } from '../trpc.ts';
 import { toRestEvent } from './event.ts';
 import { FieldNaming, RestInputError, type FieldMap } from './fields.ts';
 
@@ -175,26 +176,18 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
   },
 ];
 
-export const INTERNAL_ERROR_MESSAGE = 'Internal error; the request may be retried (with the same idempotency key for creates).';
-
 /** A REST answer for any failure, with the status tRPC gives the same error code. */
 export function restErrorResponse(err: unknown, naming: FieldNaming = new FieldNaming({})): { response: RestResponse; error: TRPCError } {
   const error = err instanceof RestInputError ? new TRPCError({ code: 'BAD_REQUEST', message: err.message, cause: err }) : getTRPCErrorFromUnknown(err);
   // A RestInputError already speaks REST names; only the procedure's errors are renamed.
   const raw: FieldError[] | undefined = fieldErrorsOf(error);
   const fields = error.cause instanceof RestInputError ? error.cause.fields : raw ? naming.fieldErrors(raw) : undefined;
-  const message =
-    error.code === 'INTERNAL_SERVER_ERROR'
-      ? INTERNAL_ERROR_MESSAGE
-      : fields
-        ? fields.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ')
-        : naming.message(error.message);
   const headers: Record<string, string> = {};
   if (error.code === 'UNAUTHORIZED') headers['www-authenticate'] = 'Bearer';
   const retryAfterMs = error.cause instanceof GoogleApiError ? error.cause.details.retryAfterMs : undefined;
   if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   return {
-    response: { status: getHTTPStatusCodeFromError(error), body: { error: { code: error.code, message, ...(fields ? { fields } : {}) } }, headers },
+    response: { status: getHTTPStatusCodeFromError(error), body: errorBody(error.code, errorMessage(error.code, naming.message(error.message), fields), fields), headers },
     error,
   };
 }

@@ -14,9 +14,9 @@ export interface PushNotification {
 }
 
 export type NotificationOutcome =
-  | { status: 200; result: 'sync-handshake' | 'accepted' | 'duplicate' }
-  | { status: 400; result: 'invalid'; reason: string }
-  | { status: 403; result: 'forbidden'; reason: string };
+  | { result: 'sync-handshake' | 'accepted' | 'duplicate' }
+  | { result: 'invalid'; reason: string }
+  | { result: 'forbidden'; reason: string };
 
 const RESOURCE_STATES = new Set(['sync', 'exists', 'not_exists']);
 
@@ -39,27 +39,27 @@ export class NotificationReceiver {
     if (!channelId || !channelToken || !isValidChannelToken(this.deps.webhookSecret, channelId, channelToken)) {
       return this.forbidden(n, channelId ? 'bad or missing channel token' : 'missing channel id');
     }
-    if (!resourceState || !RESOURCE_STATES.has(resourceState)) return { status: 400, result: 'invalid', reason: 'unknown X-Goog-Resource-State' };
+    if (!resourceState || !RESOURCE_STATES.has(resourceState)) return { result: 'invalid', reason: 'unknown X-Goog-Resource-State' };
     // The handshake right after watch: the token proves the channel is ours, nothing to do.
-    if (resourceState === 'sync') return { status: 200, result: 'sync-handshake' };
+    if (resourceState === 'sync') return { result: 'sync-handshake' };
 
     const number = Number(messageNumber);
     if (!resourceId || !Number.isSafeInteger(number) || number < 1) {
-      return { status: 400, result: 'invalid', reason: 'missing X-Goog-Resource-ID or X-Goog-Message-Number' };
+      return { result: 'invalid', reason: 'missing X-Goog-Resource-ID or X-Goog-Message-Number' };
     }
     const record = await recordNotification(this.deps.em.fork(), channelId, resourceId, number);
     if (!record) return this.forbidden(n, 'channel is not active (stopped, replaced or unknown)');
     if (record.duplicate) {
       this.logger.debug({ channelId, messageNumber: number }, 'notification already covered');
-      return { status: 200, result: 'duplicate' };
+      return { result: 'duplicate' };
     }
     this.deps.scheduler.request(record.calendarId);
-    return { status: 200, result: 'accepted' };
+    return { result: 'accepted' };
   }
 
   private forbidden(n: PushNotification, reason: string): NotificationOutcome {
     // Never log the presented token.
     this.logger.warn({ channelId: n.channelId ?? null, resourceId: n.resourceId ?? null, reason }, 'webhook notification refused');
-    return { status: 403, result: 'forbidden', reason };
+    return { result: 'forbidden', reason };
   }
 }

@@ -48,23 +48,3 @@ export async function readSyncHealth(em: EntityManager, opts: { now: Date; maxSy
   });
   return { calendars, reasons };
 }
-
-export class DatabaseTimeoutError extends Error {
-  override readonly name = 'DatabaseTimeoutError';
-}
-
-/**
- * `select 1`, bounded: a database that hangs (network partition, exhausted pool) must make a
- * probe fail quickly rather than hold it until the prober's own timeout.
- */
-export async function pingDatabase(em: EntityManager, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new DatabaseTimeoutError(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([em.execute('select 1'), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

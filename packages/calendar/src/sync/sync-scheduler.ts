@@ -33,6 +33,16 @@ export interface SyncSchedulerOptions {
   now?: () => number;
 }
 
+/**
+ * The pacing a deployment gets unless it configures its own: a lone change syncs at once, and a
+ * storm of 1,000 notifications in a second costs two or three list calls.
+ */
+export const DEFAULT_SYNC_PACING: Readonly<Pick<SyncSchedulerOptions, 'minIntervalMs' | 'burstQuietMs' | 'burstMaxWaitMs'>> = {
+  minIntervalMs: 500,
+  burstQuietMs: 250,
+  burstMaxWaitMs: 1500,
+};
+
 interface CalendarSlot {
   /** A request (or a retry) is waiting for a sync that has not started yet. */
   pending: boolean;

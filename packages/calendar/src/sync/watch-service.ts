@@ -7,15 +7,13 @@ import type { SyncResult, SyncService } from './sync-service.ts';
 import { deactivateChannel, replaceChannel, type ChannelInfo } from './sync-state-store.ts';
 
 export interface WatchConfig {
-  /** Public HTTPS base URL Google posts notifications to; the route is /webhooks/google-drive. */
-  webhookBaseUrl: string;
+  /** Public HTTPS address Google posts notifications to (the app's webhook route). */
+  notificationUrl: string;
   /** Secret the per-channel tokens are derived from. */
   webhookSecret: string;
-  /** Channel lifetime asked of Google (Google caps it at 7 days). */
+  /** Channel lifetime asked of Google (Google caps it at MAX_CHANNEL_TTL_SECONDS). */
   channelTtlSeconds: number;
 }
-
-export const WEBHOOK_PATH = '/webhooks/google-drive';
 
 export interface WatchServiceDeps {
   em: EntityManager;
@@ -33,10 +31,6 @@ export class WatchService {
     this.logger = deps.logger ?? silentLogger;
   }
 
-  get webhookUrl(): string {
-    return `${this.deps.config.webhookBaseUrl.replace(/\/+$/, '')}${WEBHOOK_PATH}`;
-  }
-
   /**
    * Opens a new channel for the calendar, makes it the active one, then stops the one it replaces
    * (both deliver meanwhile, so no change falls between them), then syncs so the local copy is
@@ -46,7 +40,7 @@ export class WatchService {
     const channelId = randomUUID();
     const channel = await this.deps.google.watchEvents(calendarId, {
       channelId,
-      address: this.webhookUrl,
+      address: this.deps.config.notificationUrl,
       token: channelToken(this.deps.config.webhookSecret, channelId),
       ttlSeconds: this.deps.config.channelTtlSeconds,
     });

@@ -3,10 +3,12 @@ import { Migration20261125010046_initial } from './Migration20261125010046_initi
 import { Migration20261125011251_sync_started_at } from './Migration20261125011251_sync_started_at.ts';
 import { Migration20261125012052_reconciliations } from './Migration20261125012052_reconciliations.ts';
 import { Migration20261125015815_long_events_index } from './Migration20261125015815_long_events_index.ts';
+import { Migration20261206021500_http_rate_limits } from './Migration20261206021500_http_rate_limits.ts';
 
 export const migrationsList = [
   { name: 'Migration20261125010046_initial', class: Migration20261125010046_initial },
   { name: 'Migration20261125011251_sync_started_at', class: Migration20261125011251_sync_started_at },
   { name: 'Migration20261125012052_reconciliations', class: Migration20261125012052_reconciliations },
   { name: 'Migration20261125015815_long_events_index', class: Migration20261125015815_long_events_index },
+  { name: 'Migration20261206021500_http_rate_limits', class: Migration20261206021500_http_rate_limits },
 ] as const;
