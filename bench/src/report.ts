@@ -46,7 +46,7 @@ export interface Report {
     node: string;
     platform: string;
     totalMemGb: number;
-    /** Linux's TCP congestion control: BBR on loopback stalls large answers now and then (README › Performance). */
+    /** Linux's TCP congestion control: BBR on loopback stalls large answers now and then (docs/performance.md). */
     tcpCongestionControl: string | null;
   };
   results: Result[];

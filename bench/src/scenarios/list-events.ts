@@ -93,7 +93,7 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   const { samples: _s, ...sqlAtRate } = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
   // The same SQL once more from pgbench (C, no garbage collector), when it is installed,
   // saturated: what PostgreSQL and the machine do without any JavaScript in the way. (Not at the
-  // rate: pgbench's paced loads are dominated by BBR pacing on loopback here, see README.)
+  // rate: pgbench's paced loads are dominated by BBR pacing on loopback here, see docs/performance.md.)
   const pgbench = await findPgbench();
   let pgbenchSaturated: PgbenchResult | undefined;
   if (pgbench) {
