@@ -2,6 +2,7 @@ import type { MikroORM } from '@calsync/db';
 import { withTestOrm } from '@calsync/db/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
+import { fromGoogleEvent, isCancelledStub } from '../src/event/google.ts';
 import type { GoogleEventFields } from '../src/event/shape.ts';
 import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents, upsertGoogleEventsCounted } from '../src/event/store.ts';
 
@@ -20,25 +21,20 @@ beforeEach(async () => {
 });
 
 const CAL = 'rep@acme.test';
+/** Version n of an event as Google sends it, mapped as sync maps it (every field of the shape set). */
 function version(n: number, over: Partial<GoogleEventFields> = {}): GoogleEventFields {
-  return {
-    googleEventId: 'evt00001',
+  const fields = fromGoogleEvent({
+    id: 'evt00001',
     status: 'confirmed',
     summary: `v${n}`,
-    description: null,
-    location: null,
-    startTime: new Date('2031-01-01T10:00:00Z'),
-    endTime: new Date('2031-01-01T11:00:00Z'),
-    timeZone: null,
-    allDay: false,
-    meetLink: null,
-    htmlLink: null,
-    organizerEmail: CAL,
-    attendees: [],
+    start: { dateTime: '2031-01-01T10:00:00Z' },
+    end: { dateTime: '2031-01-01T11:00:00Z' },
+    organizer: { email: CAL },
     etag: `"${n}"`,
-    googleUpdatedAt: new Date(Date.UTC(2030, 0, 1, 0, 0, n)),
-    ...over,
-  };
+    updated: new Date(Date.UTC(2030, 0, 1, 0, 0, n)).toISOString(),
+  });
+  if (isCancelledStub(fields)) throw new Error('expected a full event');
+  return { ...fields, ...over };
 }
 
 async function rows() {
