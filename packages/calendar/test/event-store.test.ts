@@ -1,19 +1,10 @@
-import type { MikroORM } from '@calsync/db';
-import { withTestOrm } from '@calsync/db/testing';
+import { useTestOrm } from '@calsync/db/testing/hooks';
 import type { GoogleEventFields } from '@calsync/google';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents, upsertGoogleEventsCounted } from '../src/event-store.ts';
 
 // The guarded upsert is what keeps late or duplicated Google data from rolling rows back.
-let db: Awaited<ReturnType<typeof withTestOrm>>;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await withTestOrm();
-  orm = db.orm;
-});
-afterAll(async () => {
-  await db?.close();
-});
+const orm = useTestOrm();
 beforeEach(async () => {
   await orm.em.fork().execute('delete from calendar_events');
 });

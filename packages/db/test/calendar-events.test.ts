@@ -1,17 +1,9 @@
 import { UniqueConstraintViolationException, ValidationError } from '@mikro-orm/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CalendarEvent, type CalendarEventAttendee, type CalendarEventStatus, type MikroORM } from '../src/index.ts';
-import { withTestOrm, type TestOrm } from '../src/testing.ts';
+import { describe, expect, it } from 'vitest';
+import { CalendarEvent, type CalendarEventAttendee, type CalendarEventStatus } from '../src/index.ts';
+import { useTestOrm } from '../src/testing-hooks.ts';
 
-let db: TestOrm;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await withTestOrm();
-  orm = db.orm;
-});
-afterAll(async () => {
-  await db?.close();
-});
+const orm = useTestOrm();
 
 /** Every column the sync owns, spelled out: upsertMany only updates the columns present in the data. */
 function eventRow(calendarId: string, googleEventId: string, overrides: Partial<{

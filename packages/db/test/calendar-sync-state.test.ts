@@ -1,17 +1,9 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CalendarSyncState, type MikroORM } from '../src/index.ts';
-import { withTestOrm, type TestOrm } from '../src/testing.ts';
+import { describe, expect, it } from 'vitest';
+import { CalendarSyncState } from '../src/index.ts';
+import { useTestOrm } from '../src/testing-hooks.ts';
 
-let db: TestOrm;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await withTestOrm();
-  orm = db.orm;
-});
-afterAll(async () => {
-  await db?.close();
-});
+const orm = useTestOrm();
 
 describe('calendar_sync_states', () => {
   it('stores one row per calendar with defaults and a numeric message number', async () => {

@@ -1,17 +1,11 @@
-import { createTestDatabase, type TestDatabase } from '@calsync/db/testing';
+import { useTestDatabase } from '@calsync/db/testing/hooks';
 import pg from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres } from 'rate-limiter-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
 import { createRateLimits, leaseSize, SharedLimiter, type RateLimits } from './rate-limit.ts';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 it('turns a rate-limit table of an earlier version (logged) into an unlogged one, keeping the counters', async () => {
   const sql = new pg.Client({ connectionString: db.url });
