@@ -1,5 +1,4 @@
 import { WEBHOOK_PATH } from '@calsync/calendar';
-import { createCalendarClient } from '@calsync/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -66,7 +65,7 @@ describe('rate limits', () => {
 
   it('counts one limit across two server processes on the same database', async () => {
     const carol = await clientFor(sys.app.url, 'carol');
-    const onSecond = createCalendarClient({ url: `${second.url}/trpc`, getToken: () => carol.token });
+    const { client: onSecond } = await clientFor(second.url, 'carol');
     for (let i = 0; i < 3; i++) await carol.client.calendar.listEvents.query(week);
     for (let i = 0; i < API_LIMIT - 3; i++) await onSecond.calendar.listEvents.query(week);
 
