@@ -1,14 +1,9 @@
-import { signToken } from '@calsync/api';
-import { createCalendarClient, type CalendarClient } from '@calsync/client';
-import { createTestDatabase, type TestDatabase } from '@calsync/db/testing';
-import { generateServiceAccountKey, startEmulator, type RunningEmulator, type ServiceAccountKey } from '@calsync/google-calendar-emulator';
+import type { CalendarClient } from '@calsync/client';
+import type { RunningEmulator, ServiceAccountKey } from '@calsync/google-calendar-emulator';
+import { startBackingServices } from '@calsync/server/test/support/backing-services.ts';
+import { clientFor } from '@calsync/server/test/support/client.ts';
+import { startServerProcess, type ServerProcess } from '@calsync/server/test/support/server-process.ts';
 import pg from 'pg';
-import { startServerProcess, type ServerProcess } from './util/server-process.ts';
-
-const JWT_SECRET = 'bench-jwt-secret-not-for-anything-real-0123456789';
-const WEBHOOK_SECRET = 'bench-webhook-secret-not-for-anything-real-0123456789';
-/** The Workspace user the service account acts as: the server's calendar is this user's primary one. */
-const CALENDAR_USER = 'rep@bench.test';
 
 /** A server process with the typed client and a token for it. */
 export interface BenchServer {
@@ -22,7 +17,8 @@ export interface BenchServer {
 /**
  * What every scenario runs against: a fresh PostgreSQL database (DATABASE_URL's server if set,
  * else an embedded one), the Google emulator over HTTP in this process, and server processes
- * started from the same environment `pnpm start` reads.
+ * started from the same environment `pnpm start` reads. The end-to-end tests' starters, with the
+ * bench's environment on top.
  */
 export interface BenchSystem {
   databaseUrl: string;
@@ -35,70 +31,53 @@ export interface BenchSystem {
   close(): Promise<void>;
 }
 
+const BENCH_ENV: Record<string, string> = {
+  // What production runs: a line per request at info (the bench keeps the tail for failures).
+  LOG_LEVEL: 'info',
+  // Rate limits on, as in production (each request counts in PostgreSQL), high enough that
+  // one user hammering one calendar is never refused; the webhook's limit is the default.
+  RATE_LIMIT_API_PER_MINUTE: '1000000',
+  GOOGLE_MAX_REQUESTS_PER_MINUTE: '1000000',
+  METRICS_TOKEN: 'bench-metrics-token-0123456789',
+  // A web-only process: scheduled jobs would add work the measurements do not ask for.
+  JOBS_ENABLED: 'false',
+};
+// Longer than the longest full run: a token expiring mid-run would turn into refused requests.
+const TOKEN_LIFETIME = '2h';
+const START_TIMEOUT_MS = 60_000;
+
 export async function startBenchSystem(opts: { cpuProfileDir?: string | undefined } = {}): Promise<BenchSystem> {
-  const db: TestDatabase = await createTestDatabase();
-  let emulator: RunningEmulator | undefined;
+  const backing = await startBackingServices({ env: BENCH_ENV });
   const servers = new Set<ServerProcess>();
-  let sql: pg.Pool | undefined;
-  const close = async () => {
-    for (const s of servers) await s.stop();
-    await sql?.end();
-    await emulator?.close();
-    await db.drop();
-  };
-  try {
-    emulator = await startEmulator({});
-    const key = await generateServiceAccountKey({ clientEmail: 'calsync-bench@calsync.iam.gserviceaccount.com' });
-    emulator.registerServiceAccount(key, { domainWideDelegation: true });
-    sql = new pg.Pool({ connectionString: db.url, max: 2 });
-    const env: Record<string, string> = {
-      NODE_ENV: 'test',
-      // What production runs: a line per request at info (the bench keeps the tail for failures).
-      LOG_LEVEL: 'info',
-      DATABASE_URL: db.url,
-      AUTH_JWT_SECRET: JWT_SECRET,
-      GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(key),
-      GOOGLE_API_BASE_URL: emulator.url,
-      GOOGLE_IMPERSONATE_USER: CALENDAR_USER,
-      WEBHOOK_SECRET,
-      // A web-only process: scheduled jobs would add work the measurements do not ask for.
-      JOBS_ENABLED: 'false',
-      // Rate limits on, as in production (each request counts in PostgreSQL), high enough that
-      // one user hammering one calendar is never refused; the webhook's limit is the default.
-      RATE_LIMIT_API_PER_MINUTE: '1000000',
-      GOOGLE_MAX_REQUESTS_PER_MINUTE: '1000000',
-      METRICS_TOKEN: 'bench-metrics-token-0123456789',
-    };
-    const running = emulator;
-    return {
-      databaseUrl: db.url,
-      emulator: running,
-      key,
-      calendarId: CALENDAR_USER,
-      sql,
-      async startServer() {
-        const proc = await startServerProcess(env, opts);
-        servers.add(proc);
-        const token = await signToken(JWT_SECRET, 'bench-user', { expiresIn: '2h' });
-        const client = createCalendarClient({ url: `${proc.url}/trpc`, getToken: () => token });
-        return {
-          url: proc.url,
-          pid: proc.pid,
-          token,
-          client,
-          process: {
-            ...proc,
-            async stop() {
-              servers.delete(proc);
-              return proc.stop();
-            },
+  const sql = new pg.Pool({ connectionString: backing.db.url, max: 2 });
+  return {
+    databaseUrl: backing.db.url,
+    emulator: backing.emulator,
+    key: backing.key,
+    calendarId: backing.calendarId,
+    sql,
+    async startServer() {
+      const proc = await startServerProcess(backing.env, { cpuProfileDir: opts.cpuProfileDir, startTimeoutMs: START_TIMEOUT_MS });
+      servers.add(proc);
+      const { token, client } = await clientFor(proc.url, 'bench-user', { expiresIn: TOKEN_LIFETIME });
+      return {
+        url: proc.url,
+        pid: proc.pid,
+        token,
+        client,
+        process: {
+          ...proc,
+          async stop(signal) {
+            servers.delete(proc);
+            return proc.stop(signal);
           },
-        };
-      },
-      close,
-    };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+        },
+      };
+    },
+    async close() {
+      for (const s of servers) await s.stop();
+      await sql.end();
+      await backing.close();
+    },
+  };
 }

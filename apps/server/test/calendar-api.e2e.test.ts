@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { failure } from './support/failure.ts';
-import { at, startSystem, type System } from './support/system.ts';
+import { at, useSystem } from './support/system.ts';
 
-let sys: System;
-
-beforeAll(async () => {
-  sys = await startSystem();
-});
-afterAll(async () => {
-  await sys?.close();
-});
+const sys = useSystem();
 beforeEach(async () => {
   await sys.sql.query('delete from calendar_events');
   sys.emulator.control.reset();
@@ -206,7 +199,7 @@ describe('reading, updating and cancelling', () => {
 describe('authentication', () => {
   it('answers UNAUTHORIZED without a token, with a bad token and with an expired token', async () => {
     const { signToken } = await import('@calsync/api');
-    const { TEST_JWT_SECRET } = await import('./support/system.ts');
+    const { TEST_JWT_SECRET } = await import('./support/backing-services.ts');
     const expired = await signToken(TEST_JWT_SECRET, 'user-1', { expiresIn: '-1m' });
     const forged = await signToken('another-secret-that-is-long-enough-000000', 'user-1');
     for (const token of [null, 'not-a-jwt', expired, forged]) {

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSystem, TEST_JWT_SECRET, type System } from './support/system.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { TEST_JWT_SECRET } from './support/backing-services.ts';
+import { useSystem, type System } from './support/system.ts';
 
 // /health (liveness) and /health/calendar (readiness and diagnostics) as a load balancer and an
 // on-call engineer use them: open without credentials, 503 with the reason when sync cannot work,
@@ -45,13 +46,7 @@ async function expectNoSecrets(sys: System, text: string): Promise<void> {
 }
 
 describe('with Google and the database up', () => {
-  let sys: System;
-  beforeAll(async () => {
-    sys = await startSystem();
-  });
-  afterAll(async () => {
-    await sys?.close();
-  });
+  const sys = useSystem();
   beforeEach(async () => {
     await sys.client.calendar.stopWatch.mutate();
     await sys.settle();
@@ -120,14 +115,8 @@ describe('with Google and the database up', () => {
 });
 
 describe('with Google refusing tokens', () => {
-  let sys: System;
-  beforeAll(async () => {
-    // One attempt per check: the answer does not wait for retries.
-    sys = await startSystem({ env: { GOOGLE_RETRY_MAX_ATTEMPTS: '1' } });
-  });
-  afterAll(async () => {
-    await sys?.close();
-  });
+  // One attempt per check: the answer does not wait for retries.
+  const sys = useSystem({ env: { GOOGLE_RETRY_MAX_ATTEMPTS: '1' } });
 
   it('is 503 naming Google, and reuses the check for a while instead of asking Google at every probe', async () => {
     // Before anything obtained a token: the auth library would otherwise reuse a valid one.

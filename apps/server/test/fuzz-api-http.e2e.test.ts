@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import superjson from 'superjson';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { answersOf, expectNothingChanged, FUZZ_ENV, expectTypedError, nastyString, observe, refusedTokens, send, type RawRequest } from './support/fuzz.ts';
-import { startSystem, type System } from './support/system.ts';
+import { useSystem } from './support/system.ts';
 
 // Property runs are many real requests: on a loaded 2-core CI machine they need more than the default.
 vi.setConfig({ testTimeout: 120_000 });
@@ -10,12 +10,11 @@ vi.setConfig({ testTimeout: 120_000 });
 // Property-based, over raw HTTP (no typed client): arbitrary bodies, content types, superjson
 // meta, batches, query strings and methods. Never a 5xx; every error a typed tRPC error; a
 // request whose every call was refused changes nothing, in our database or in Google.
-let sys: System;
+const sys = useSystem({ env: FUZZ_ENV });
 let liveId = '';
 let refused: Array<string | null> = [];
 
 beforeAll(async () => {
-  sys = await startSystem({ env: FUZZ_ENV });
   const e = await sys.client.calendar.createEvent.mutate({
     summary: 'Raw fuzz target',
     startTime: new Date('2031-05-05T10:00:00Z'),
@@ -23,9 +22,6 @@ beforeAll(async () => {
   });
   liveId = e.id;
   refused = await refusedTokens();
-});
-afterAll(async () => {
-  await sys?.close();
 });
 
 const PROCEDURES = ['createEvent', 'listEvents', 'getEvent', 'updateEvent', 'cancelEvent', 'watch', 'stopWatch', 'sync'].map((p) => `calendar.${p}`);

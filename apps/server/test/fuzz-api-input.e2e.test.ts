@@ -1,6 +1,6 @@
 import { createCalendarClient, TRPCClientError, type CalendarClient, type RouterInputs } from '@calsync/client';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   clientJsonValue,
   expectNothingChanged,
@@ -18,7 +18,7 @@ import {
   observe,
   refusedTokens,
 } from './support/fuzz.ts';
-import { startSystem, type System } from './support/system.ts';
+import { useSystem } from './support/system.ts';
 
 // Property runs are many real requests: on a loaded 2-core CI machine they need more than the default.
 vi.setConfig({ testTimeout: 120_000 });
@@ -30,7 +30,7 @@ type Inputs = RouterInputs['calendar'];
 // The subscription takes no input and streams; live-updates.e2e.test.ts covers it.
 type Procedure = Exclude<keyof Inputs, 'onChange'>;
 
-let sys: System;
+const sys = useSystem({ env: FUZZ_ENV });
 let client: CalendarClient;
 /** Status of the last HTTP answer the typed client received (each call is awaited alone). */
 let lastStatus = 0;
@@ -121,7 +121,6 @@ const validTimeZone = fc.constantFrom('Europe/Berlin', 'America/New_York', 'Asia
 const one = (key: string, arb: fc.Arbitrary<unknown>) => arb.map((v) => ({ [key]: v }));
 
 beforeAll(async () => {
-  sys = await startSystem({ env: FUZZ_ENV });
   client = clientFor(() => sys.token);
   const base = { startTime: new Date('2031-05-05T10:00:00Z'), endTime: new Date('2031-05-05T11:00:00Z') };
   const a = await client.calendar.createEvent.mutate({ ...base, summary: 'Fuzz target A', attendees: ['a@acme.example'] });
@@ -130,9 +129,6 @@ beforeAll(async () => {
   await client.calendar.cancelEvent.mutate({ id: c.id });
   liveIds = [a.id, b.id];
   cancelledId = c.id;
-});
-afterAll(async () => {
-  await sys?.close();
 });
 
 describe('whatever a typed caller sends, the answer is a success or a typed 4xx and a refusal changes nothing', () => {

@@ -1,8 +1,8 @@
 import { channelToken } from '@calsync/calendar';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { FUZZ_ENV, observe, send } from './support/fuzz.ts';
-import { startSystem, type System } from './support/system.ts';
+import { useSystem } from './support/system.ts';
 
 // Property runs are many real requests: on a loaded 2-core CI machine they need more than the default.
 vi.setConfig({ testTimeout: 120_000 });
@@ -13,18 +13,14 @@ vi.setConfig({ testTimeout: 120_000 });
 const WEBHOOK_SECRET = 'webhook-secret-for-fuzz-tests-only-0123456789';
 const PATH = '/webhooks/google-drive';
 
-let sys: System;
+const sys = useSystem({ env: { ...FUZZ_ENV, WEBHOOK_SECRET, SYNC_MIN_INTERVAL_MS: '0' } });
 let channel = { channelId: '', resourceId: '', token: '' };
 let messageNumber = 1000;
 
 beforeAll(async () => {
-  sys = await startSystem({ env: { ...FUZZ_ENV, WEBHOOK_SECRET, SYNC_MIN_INTERVAL_MS: '0' } });
   const c = await sys.client.calendar.watch.mutate();
   channel = { channelId: c.channelId, resourceId: c.resourceId, token: channelToken(WEBHOOK_SECRET, c.channelId) };
   await sys.settle();
-});
-afterAll(async () => {
-  await sys?.close();
 });
 
 /** Header-safe text: what an HTTP client can send at all (visible ASCII and spaces, no CR/LF). */

@@ -1,10 +1,10 @@
-import { signToken } from '@calsync/api';
-import { createCalendarClient } from '@calsync/client';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CALENDAR_USER } from './support/backing-services.ts';
+import { clientFor } from './support/client.ts';
 import { failure } from './support/failure.ts';
 import { startServerProcess } from './support/server-process.ts';
-import { at, CALENDAR_USER, startBackingServices, startSystem, TEST_JWT_SECRET, type System } from './support/system.ts';
+import { at, useBackingServices, useSystem } from './support/system.ts';
 
 // Fault injection: Google has a bad day (throttling, outages, slow answers, expired tokens, a
 // flaky push channel) and our process dies mid-sync. After each scenario the database must equal
@@ -17,14 +17,8 @@ const personEvent = (summary: string, day: number, hour = 10) => ({
 const meeting = { summary: 'Renewal call', startTime: at('2031-10-20T15:00:00Z'), endTime: at('2031-10-20T15:30:00Z') };
 
 describe('a bad day at Google', () => {
-  let sys: System;
-  beforeAll(async () => {
-    // A short client timeout makes "slower than the timeout" cheap to provoke.
-    sys = await startSystem({ env: { SYNC_MIN_INTERVAL_MS: '50', GOOGLE_TIMEOUT_MS: '800' } });
-  });
-  afterAll(async () => {
-    await sys?.close();
-  });
+  // A short client timeout makes "slower than the timeout" cheap to provoke.
+  const sys = useSystem({ env: { SYNC_MIN_INTERVAL_MS: '50', GOOGLE_TIMEOUT_MS: '800' } });
   beforeEach(async () => {
     await sys.reset();
   });
@@ -118,13 +112,7 @@ describe('a bad day at Google', () => {
 });
 
 describe('a token endpoint outage', () => {
-  let sys: System;
-  beforeAll(async () => {
-    sys = await startSystem();
-  });
-  afterAll(async () => {
-    await sys?.close();
-  });
+  const sys = useSystem();
 
   it('is a typed, retryable error while it lasts and heals by itself', async () => {
     // No token cached yet: the first call needs the token endpoint.
@@ -142,25 +130,22 @@ describe('a token endpoint outage', () => {
 });
 
 describe('the process dies in the middle of a full sync', () => {
-  let backing: Awaited<ReturnType<typeof startBackingServices>>;
+  const backing = useBackingServices();
   let sql: pg.Pool;
 
-  beforeAll(async () => {
-    backing = await startBackingServices();
+  beforeAll(() => {
     sql = new pg.Pool({ connectionString: backing.db.url, max: 2 });
-  }, 60_000);
+  });
   afterAll(async () => {
     await sql?.end();
-    await backing?.close();
   });
 
   it('SIGKILL after some pages: the restarted process resumes and ends exact, no duplicate, no ghost', async () => {
     backing.emulator.control.seedEvents(CALENDAR_USER, 20_000);
     // Slow pages, so the kill lands between them.
     backing.emulator.control.setLatency(150);
-    const token = await signToken(TEST_JWT_SECRET, 'user-1');
     const first = await startServerProcess(backing.env);
-    const client = createCalendarClient({ url: `${first.url}/trpc`, getToken: () => token });
+    const { client } = await clientFor(first.url, 'user-1');
     const syncing = client.calendar.sync.mutate().catch(() => 'killed');
     const count = async () => Number((await sql.query('select count(*) from calendar_events')).rows[0].count);
     for (let i = 0; i < 400 && (await count()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
@@ -180,7 +165,7 @@ describe('the process dies in the middle of a full sync', () => {
 
     const second = await startServerProcess(backing.env);
     try {
-      const again = createCalendarClient({ url: `${second.url}/trpc`, getToken: () => token });
+      const { client: again } = await clientFor(second.url, 'user-1');
       expect(await again.calendar.sync.mutate()).toMatchObject({ fullSync: true });
       const local = await sql.query<{ google_event_id: string; etag: string }>(
         `select google_event_id, etag from calendar_events where status <> 'cancelled' order by google_event_id`,

@@ -1,24 +1,16 @@
-import { signToken } from '@calsync/api';
-import { createCalendarClient } from '@calsync/client';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { CALENDAR_USER } from './support/backing-services.ts';
+import { clientFor } from './support/client.ts';
 import { startServerProcess } from './support/server-process.ts';
-import { CALENDAR_USER, startBackingServices, TEST_JWT_SECRET } from './support/system.ts';
+import { useBackingServices } from './support/system.ts';
 
 // SIGTERM (a deploy, a scale-down): the request in flight still gets its answer, new ones are
 // refused, and the process exits 0.
-let backing: Awaited<ReturnType<typeof startBackingServices>>;
-
-beforeAll(async () => {
-  backing = await startBackingServices();
-}, 60_000);
-afterAll(async () => {
-  await backing?.close();
-});
+const backing = useBackingServices();
 
 it('finishes the request in flight, then exits 0', async () => {
   const server = await startServerProcess({ ...backing.env, JOBS_ENABLED: 'true' });
-  const token = await signToken(TEST_JWT_SECRET, 'user-1');
-  const client = createCalendarClient({ url: `${server.url}/trpc`, getToken: () => token });
+  const { client } = await clientFor(server.url, 'user-1');
   await client.calendar.listEvents.query({ timeMin: new Date('2031-01-01'), timeMax: new Date('2031-01-02') });
 
   // Google is slow: the create is still waiting on it when the signal comes.

@@ -1,12 +1,11 @@
-import { signToken } from '@calsync/api';
-import { createCalendarClient } from '@calsync/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { WEBHOOK_PATH } from '../src/http/webhook.ts';
 import { createLogger } from '../src/logger.ts';
+import { clientFor } from './support/client.ts';
 import { failure } from './support/failure.ts';
-import { at, CALENDAR_USER, startSystem, TEST_JWT_SECRET, type System } from './support/system.ts';
+import { at, useSystem } from './support/system.ts';
 
 // What protects the service at its HTTP edge: per-user and per-channel rate limits shared by
 // every process on the database, security headers, CORS for the configured origins only, body
@@ -15,46 +14,24 @@ const API_LIMIT = 5;
 const CRM_ORIGIN = 'https://crm.example.com';
 const week = { timeMin: at('2031-07-07T00:00:00Z'), timeMax: at('2031-07-14T00:00:00Z') };
 
-let sys: System;
+const LIMITS = { RATE_LIMIT_API_PER_MINUTE: String(API_LIMIT), RATE_LIMIT_WEBHOOK_PER_MINUTE: '5' };
+
+// Each test signs in as a user of its own (clientFor), so that limits used up by one test never touch another.
+const sys = useSystem({ env: { ...LIMITS, CORS_ORIGINS: `${CRM_ORIGIN}, https://admin.example.com` } });
 /** A second server process on the same database, without CORS_ORIGINS. */
 let second: RunningApp;
 
-const LIMITS = { RATE_LIMIT_API_PER_MINUTE: String(API_LIMIT), RATE_LIMIT_WEBHOOK_PER_MINUTE: '5' };
-
 /** Another server process on the system's database and emulator, with these limits and `env`. */
 function startAnotherApp(env: Record<string, string> = {}): Promise<RunningApp> {
-  return startApp(
-    loadConfig({
-      NODE_ENV: 'test',
-      PORT: '0',
-      DATABASE_URL: sys.databaseUrl,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(sys.key),
-      GOOGLE_API_BASE_URL: sys.emulator.url,
-      GOOGLE_IMPERSONATE_USER: CALENDAR_USER,
-      WEBHOOK_SECRET: 'webhook-secret-for-end-to-end-tests-0123456789',
-      JOBS_ENABLED: 'false',
-      ...LIMITS,
-      ...env,
-    }),
-    createLogger({ level: 'silent' }),
-  );
+  return startApp(loadConfig({ ...sys.env, PORT: '0', ...LIMITS, ...env }), createLogger({ level: 'silent' }));
 }
 
 beforeAll(async () => {
-  sys = await startSystem({ env: { ...LIMITS, CORS_ORIGINS: `${CRM_ORIGIN}, https://admin.example.com` } });
   second = await startAnotherApp();
 });
 afterAll(async () => {
   await second?.close();
-  await sys?.close();
 });
-
-/** A user of its own per test, so that limits used up by one test never touch another. */
-async function clientFor(user: string) {
-  const token = await signToken(TEST_JWT_SECRET, user);
-  return { token, client: sys.clientWith(() => token) };
-}
 
 const listUrl = (base: string) =>
   `${base}/trpc/calendar.listEvents?input=${encodeURIComponent(
@@ -68,7 +45,7 @@ describe('rate limits', () => {
   });
 
   it('answers 429 with Retry-After once a user exceeds the limit, and other users go on', async () => {
-    const alice = await clientFor('alice');
+    const alice = await clientFor(sys.app.url, 'alice');
     for (let i = 0; i < API_LIMIT; i++) await alice.client.calendar.listEvents.query(week);
 
     const refused = await failure(alice.client.calendar.listEvents.query(week));
@@ -80,15 +57,15 @@ describe('rate limits', () => {
     const body = (await raw.json()) as { error: { json: { data: { code: string; httpStatus: number } } } };
     expect(body.error.json.data).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429 });
 
-    const bob = await clientFor('bob');
+    const bob = await clientFor(sys.app.url, 'bob');
     await expect(bob.client.calendar.listEvents.query(week)).resolves.toMatchObject({ items: [] });
     // Health checks are not limited.
     expect((await fetch(`${sys.app.url}/health`)).status).toBe(200);
   });
 
   it('counts one limit across two server processes on the same database', async () => {
-    const carol = await clientFor('carol');
-    const onSecond = createCalendarClient({ url: `${second.url}/trpc`, getToken: () => carol.token });
+    const carol = await clientFor(sys.app.url, 'carol');
+    const { client: onSecond } = await clientFor(second.url, 'carol');
     for (let i = 0; i < 3; i++) await carol.client.calendar.listEvents.query(week);
     for (let i = 0; i < API_LIMIT - 3; i++) await onSecond.calendar.listEvents.query(week);
 
@@ -142,7 +119,7 @@ describe('headers', () => {
   });
 
   it('allows CORS from the configured origins only', async () => {
-    const { token } = await clientFor('cors-user');
+    const { token } = await clientFor(sys.app.url, 'cors-user');
     const preflight = (origin: string, base = sys.app.url) =>
       fetch(`${base}/trpc/calendar.listEvents`, {
         method: 'OPTIONS',
@@ -170,7 +147,7 @@ describe('headers', () => {
   });
 
   it('allows CORS on the REST routes too, with their methods and headers (PATCH with If-Match, DELETE, ETag)', async () => {
-    const { token } = await clientFor('cors-rest-user');
+    const { token } = await clientFor(sys.app.url, 'cors-rest-user');
     const preflight = (origin: string, method: string, headers: string, base = sys.app.url) =>
       fetch(`${base}/calendar/events/6f1c1d52-0c59-4b5e-9d39-1f7d4c3f0a11`, {
         method: 'OPTIONS',
@@ -210,7 +187,7 @@ describe('headers', () => {
 
 describe('body limits', () => {
   it('answers a 200 kb procedure body with 413 in the typed error shape, not 500', async () => {
-    const { token } = await clientFor('big-body-user');
+    const { token } = await clientFor(sys.app.url, 'big-body-user');
     const body = JSON.stringify({ json: { summary: 'x'.repeat(200 * 1024), startTime: '2031-07-08T10:00:00.000Z', endTime: '2031-07-08T11:00:00.000Z' } });
     const res = await fetch(`${sys.app.url}/trpc/calendar.createEvent`, {
       method: 'POST',

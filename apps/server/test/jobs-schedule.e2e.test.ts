@@ -4,23 +4,21 @@ import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServerProcess } from './support/server-process.ts';
-import { startBackingServices } from './support/system.ts';
+import { useBackingServices } from './support/system.ts';
 
 // The schedule itself: stored in PostgreSQL, it survives restarts, and with several processes on
 // one database each run happens once.
-let backing: Awaited<ReturnType<typeof startBackingServices>>;
+const backing = useBackingServices();
 let sql: pg.Pool;
 let env: Record<string, string>;
 
-beforeAll(async () => {
-  backing = await startBackingServices();
+beforeAll(() => {
   sql = new pg.Pool({ connectionString: backing.db.url, max: 2 });
   env = { ...backing.env, JOBS_ENABLED: 'true', JOBS_PROCESS_EVERY: '100ms' };
-}, 60_000);
+});
 
 afterAll(async () => {
   await sql?.end();
-  await backing?.close();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,10 +1,20 @@
 import { GoogleCalendarGateway } from '@calsync/google';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, startSystem, type System } from './support/system.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { eventually, useSystem } from './support/system.ts';
 
 // The maintenance jobs (Agenda, stored in PostgreSQL) doing their work against the emulator.
 // Jobs are run on demand here (as `pnpm jobs run` does); the schedule itself is tested below.
-let sys: System;
+const sys = useSystem({
+  env: {
+    JOBS_ENABLED: 'true',
+    // Channels live 2 minutes: always "about to expire" for a 1-hour renewal window.
+    WATCH_CHANNEL_TTL_SECONDS: '120',
+    CHANNEL_RENEW_BEFORE: '1 hour',
+    SYNC_MIN_INTERVAL_MS: '0',
+    JOBS_DASHBOARD_USER: 'ops',
+    JOBS_DASHBOARD_PASSWORD: 'correct horse battery staple',
+  },
+});
 const jobs = () => {
   if (!sys.app.jobs) throw new Error('jobs are enabled in this system');
   return sys.app.jobs;
@@ -15,22 +25,6 @@ const personEvent = (summary: string, day = 8) => ({
   end: { dateTime: `2031-09-${String(day).padStart(2, '0')}T11:00:00Z` },
 });
 
-beforeAll(async () => {
-  sys = await startSystem({
-    env: {
-      JOBS_ENABLED: 'true',
-      // Channels live 2 minutes: always "about to expire" for a 1-hour renewal window.
-      WATCH_CHANNEL_TTL_SECONDS: '120',
-      CHANNEL_RENEW_BEFORE: '1 hour',
-      SYNC_MIN_INTERVAL_MS: '0',
-      JOBS_DASHBOARD_USER: 'ops',
-      JOBS_DASHBOARD_PASSWORD: 'correct horse battery staple',
-    },
-  });
-});
-afterAll(async () => {
-  await sys?.close();
-});
 beforeEach(async () => {
   await sys.reset();
   await sys.sql.query('delete from sync_reconciliations');

@@ -1,14 +1,8 @@
 import type { CalendarChangeMessage } from '@calsync/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { at, eventually, startSystem, type System } from './support/system.ts';
+import { describe, expect, it } from 'vitest';
+import { at, eventually, useSystem, type System } from './support/system.ts';
 
-let sys: System;
-beforeAll(async () => {
-  sys = await startSystem();
-});
-afterAll(async () => {
-  await sys?.close();
-});
+const sys = useSystem();
 
 /** Subscribes to calendar.onChange with the given client and records what arrives. */
 function listen(client: System['client']) {

@@ -1,24 +1,17 @@
 import { channelToken } from '@calsync/calendar';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { WEBHOOK_PATH } from '../src/http/webhook.ts';
 import { createLogger } from '../src/logger.ts';
 import { failure } from './support/failure.ts';
-import { startSystem, TEST_JWT_SECRET, type System } from './support/system.ts';
+import { TEST_JWT_SECRET } from './support/backing-services.ts';
+import { useSystem } from './support/system.ts';
 
 // Every line a real request causes carries its request id (and the user, calendar, channel),
 // and no credential ever reaches the log: not the caller's token, not the webhook's channel
 // token, not the service account's private key or access tokens, not the configured secrets.
 const WEBHOOK_SECRET = 'webhook-secret-for-end-to-end-tests-0123456789';
-let sys: System;
 let output = '';
-
-beforeAll(async () => {
-  const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void (output += line) } });
-  sys = await startSystem({ logger });
-});
-afterAll(async () => {
-  await sys?.close();
-});
+const sys = useSystem({ logger: createLogger({ level: 'trace', destination: { write: (line: string) => void (output += line) } }) });
 
 type Line = Record<string, unknown> & { msg?: string; requestId?: string };
 const lines = (): Line[] =>

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { at, startSystem, type System } from './support/system.ts';
+import { expect, it } from 'vitest';
+import { at, useSystem } from './support/system.ts';
 
 // Google may first answer a Meet request with status "pending" and add the link a moment later.
-let sys: System;
-beforeAll(async () => {
-  sys = await startSystem({ meetPendingMs: 400 });
-});
-afterAll(async () => {
-  await sys?.close();
-});
+const sys = useSystem({ meetPendingMs: 400 });
 
 it('returns the Meet link even when Google creates it a moment after the event', async () => {
   const created = await sys.client.calendar.createEvent.mutate({

@@ -1,23 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { parseSamples, valueOf, type Sample } from './support/prometheus.ts';
-import { at, startSystem, TEST_JWT_SECRET, type System } from './support/system.ts';
+import { TEST_JWT_SECRET } from './support/backing-services.ts';
+import { at, useSystem } from './support/system.ts';
 
 // What Prometheus scrapes from /metrics: behind a bearer token, and telling an on-call engineer
 // what Google, the syncs, the webhook and the jobs have been doing. Counters are compared before
 // and after an action (jobs also run on their own at start-up).
 const METRICS_TOKEN = 'metrics-token-for-end-to-end-tests-0123456789';
-let sys: System;
-
-beforeAll(async () => {
-  sys = await startSystem({ env: { METRICS_TOKEN, JOBS_ENABLED: 'true', SYNC_MIN_INTERVAL_MS: '0' } });
-});
-afterAll(async () => {
-  await sys?.close();
-});
+const sys = useSystem({ env: { METRICS_TOKEN, JOBS_ENABLED: 'true', SYNC_MIN_INTERVAL_MS: '0' } });
 
 const metricsUrl = () => `${sys.app.url}/metrics`;
 

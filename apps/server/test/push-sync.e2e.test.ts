@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { at, eventually, startSystem, type System } from './support/system.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { at, eventually, useSystem } from './support/system.ts';
 
 // Changes made directly in Google (a person in Google Calendar, here the emulator's control API)
 // reach our database through push channels and incremental sync, exactly once, whatever the
 // delivery does. Nothing in these tests calls calendar.sync unless it says so.
-let sys: System;
+const sys = useSystem({ env: { SYNC_MIN_INTERVAL_MS: '200' } });
 const week = { timeMin: at('2031-07-07T00:00:00Z'), timeMax: at('2031-07-14T00:00:00Z') };
 const personEvent = (summary: string, day: number, hour = 10) => ({
   summary,
@@ -12,12 +12,6 @@ const personEvent = (summary: string, day: number, hour = 10) => ({
   end: { dateTime: `2031-07-${String(day).padStart(2, '0')}T${String(hour + 1).padStart(2, '0')}:00:00Z` },
 });
 
-beforeAll(async () => {
-  sys = await startSystem({ env: { SYNC_MIN_INTERVAL_MS: '200' } });
-});
-afterAll(async () => {
-  await sys?.close();
-});
 beforeEach(async () => {
   await sys.reset();
 });

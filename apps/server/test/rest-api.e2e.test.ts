@@ -2,21 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSystem, type System } from './support/system.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useSystem } from './support/system.ts';
 
 /**
  * The seed's REST API, replayed as its callers send it: snake_case JSON, ISO 8601 strings, Bearer
  * token, If-Match and Idempotency-Key headers; answered by the same procedures as /trpc.
  */
-let sys: System;
-
-beforeAll(async () => {
-  sys = await startSystem();
-});
-afterAll(async () => {
-  await sys?.close();
-});
+const sys = useSystem();
 beforeEach(async () => {
   await sys.reset();
   sys.emulator.control.resetStats();
@@ -323,13 +316,7 @@ describe('API reference', () => {
 });
 
 describe('rate limit', () => {
-  let limited: System;
-  beforeAll(async () => {
-    limited = await startSystem({ env: { RATE_LIMIT_API_PER_MINUTE: '2' } });
-  });
-  afterAll(async () => {
-    await limited?.close();
-  });
+  const limited = useSystem({ env: { RATE_LIMIT_API_PER_MINUTE: '2' } });
 
   it('counts REST calls against the same per-user limit and answers 429 with Retry-After', async () => {
     const get = () => fetch(`${limited.app.url}${week}`, { headers: { authorization: `Bearer ${limited.token}` } });

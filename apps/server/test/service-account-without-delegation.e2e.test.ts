@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { failure } from './support/failure.ts';
-import { at, startSystem, type System } from './support/system.ts';
+import { at, useSystem } from './support/system.ts';
 
 // A plain service account (no domain-wide delegation): Google refuses Meet links and attendees.
 // The caller must learn what to configure, and nothing may be stored.
-let sys: System;
-beforeAll(async () => {
-  sys = await startSystem({ delegation: false });
-});
-afterAll(async () => {
-  await sys?.close();
-});
+const sys = useSystem({ delegation: false });
 
 const meeting = { summary: 'Pipeline review', startTime: at('2031-05-05T09:00:00Z'), endTime: at('2031-05-05T09:30:00Z') };
 

@@ -1,30 +1,30 @@
-import { signToken } from '@calsync/api';
-import { createCalendarClient, type CalendarChangeMessage } from '@calsync/client';
+import type { CalendarChangeMessage } from '@calsync/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CALENDAR_USER } from './support/backing-services.ts';
+import { clientFor } from './support/client.ts';
 import { startServerProcess, type ServerProcess } from './support/server-process.ts';
-import { CALENDAR_USER, eventually, startBackingServices, TEST_JWT_SECRET } from './support/system.ts';
+import { eventually, useBackingServices } from './support/system.ts';
 
 // Two real server processes (as two replicas behind a load balancer) on one database and one
 // Google: however syncs are triggered on both, one calendar is never synced twice at once; and a
 // page open on one replica hears what happened on the other.
-let backing: Awaited<ReturnType<typeof startBackingServices>>;
+const backing = useBackingServices({ env: { SYNC_MIN_INTERVAL_MS: '0' } });
 const servers: ServerProcess[] = [];
 
 beforeAll(async () => {
-  backing = await startBackingServices();
-  const env = { ...backing.env, SYNC_MIN_INTERVAL_MS: '0' };
   // Started together: their migrations race too.
-  servers.push(...(await Promise.all([startServerProcess(env), startServerProcess(env)])));
+  servers.push(...(await Promise.all([startServerProcess(backing.env), startServerProcess(backing.env)])));
 }, 90_000);
 
 afterAll(async () => {
   for (const s of servers) await s.stop();
-  await backing?.close();
 });
 
+/** The typed clients of both replicas, as one user. */
+const clients = async () => (await Promise.all(servers.map((s) => clientFor(s.url, 'user-1')))).map((u) => u.client);
+
 it('never runs the same calendar sync concurrently in two processes', async () => {
-  const token = await signToken(TEST_JWT_SECRET, 'user-1');
-  const [a, b] = servers.map((s) => createCalendarClient({ url: `${s.url}/trpc`, getToken: () => token }));
+  const [a, b] = await clients();
   if (!a || !b) throw new Error('two servers expected');
   for (let i = 0; i < 300; i++) {
     backing.emulator.control.createEvent(CALENDAR_USER, { summary: `e${i}`, start: { dateTime: '2031-08-01T10:00:00Z' }, end: { dateTime: '2031-08-01T11:00:00Z' } });
@@ -60,8 +60,7 @@ it('never runs the same calendar sync concurrently in two processes', async () =
 }, 60_000);
 
 it('tells pages open on either replica about a write made through one of them, and a sync that ran there, once each', async () => {
-  const token = await signToken(TEST_JWT_SECRET, 'user-1');
-  const [a, b] = servers.map((s) => createCalendarClient({ url: `${s.url}/trpc`, getToken: () => token }));
+  const [a, b] = await clients();
   if (!a || !b) throw new Error('two servers expected');
   const pages = [a, b].map((client) => {
     const page = { heard: [] as CalendarChangeMessage[], started: false, stop: () => undefined as void };

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { at, startSystem, type System } from '@calsync/server/test/support/system.ts';
+import { at, useSystem } from '@calsync/server/test/support/system.ts';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,18 +24,22 @@ const OUTPUT = join(WEB_ROOT, 'test-output');
 /** A fixed week far from "now" (Monday 10 March 2031), so the test never depends on today's date. */
 const WEEK = '2031-03-10';
 
-let sys: System;
 let browser: BrowserContext;
 let page: Page;
 let profile: string;
 const pageErrors: string[] = [];
 
+// In this order: the page is built before the server starts (it serves the page only if there is
+// one), and the browser is closed before the server is.
 beforeAll(async () => {
   if (!haveChromium) return;
   // Always build: a stale dist would test yesterday's page. The server serves whatever is there.
   await build({ root: WEB_ROOT, logLevel: 'warn' });
   await mkdir(OUTPUT, { recursive: true });
-  sys = await startSystem();
+});
+const sys = useSystem();
+beforeAll(async () => {
+  if (!haveChromium) return;
   profile = await mkdtemp(join(tmpdir(), 'calsync-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -59,7 +63,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (profile) await rm(profile, { recursive: true, force: true });
-  await sys?.close();
 });
 
 /** The event's box in the week grid, found by its title. */

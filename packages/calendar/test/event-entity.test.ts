@@ -1,20 +1,11 @@
 import { UniqueConstraintViolationException, ValidationError } from '@mikro-orm/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MikroORM } from '@calsync/db';
-import { withTestOrm, type TestOrm } from '@calsync/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestOrm } from '@calsync/db/testing/hooks';
 import { entities } from '../src/entities.ts';
 import { CalendarEvent } from '../src/event/entity.ts';
 import type { Attendee as CalendarEventAttendee, EventStatus as CalendarEventStatus } from '../src/event/shape.ts';
 
-let db: TestOrm;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await withTestOrm({ entities });
-  orm = db.orm;
-});
-afterAll(async () => {
-  await db?.close();
-});
+const orm = useTestOrm({ entities });
 
 /** Every column the sync owns, spelled out: upsertMany only updates the columns present in the data. */
 function eventRow(calendarId: string, googleEventId: string, overrides: Partial<{

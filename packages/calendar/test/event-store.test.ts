@@ -1,21 +1,12 @@
-import type { MikroORM } from '@calsync/db';
-import { withTestOrm } from '@calsync/db/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useTestOrm } from '@calsync/db/testing/hooks';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
 import { fromGoogleEvent, isCancelledStub } from '../src/event/google.ts';
 import type { GoogleEventFields } from '../src/event/shape.ts';
 import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents, upsertGoogleEventsCounted } from '../src/event/store.ts';
 
 // The guarded upsert is what keeps late or duplicated Google data from rolling rows back.
-let db: Awaited<ReturnType<typeof withTestOrm>>;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await withTestOrm({ entities });
-  orm = db.orm;
-});
-afterAll(async () => {
-  await db?.close();
-});
+const orm = useTestOrm({ entities });
 beforeEach(async () => {
   await orm.em.fork().execute('delete from calendar_events');
 });

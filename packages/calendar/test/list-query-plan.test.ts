@@ -1,18 +1,14 @@
-import type { MikroORM } from '@calsync/db';
-import { withTestOrm } from '@calsync/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestOrm } from '@calsync/db/testing/hooks';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
 import { listWindow, listWindowQuery } from '../src/event/store.ts';
 
 // The list query must stay two bounded index range scans merged in order, however late in a
 // long calendar the window is: no sequential scan, no sort of the matching rows.
-let db: Awaited<ReturnType<typeof withTestOrm>>;
-let orm: MikroORM;
+const orm = useTestOrm({ entities });
 const CAL = 'rep@acme.test';
 
 beforeAll(async () => {
-  db = await withTestOrm({ entities });
-  orm = db.orm;
   // Three years of meetings every 30 minutes of working hours, some multi-day events, ~5% cancelled.
   await orm.em.fork().execute(
     `insert into calendar_events (id, calendar_id, google_event_id, summary, start_time, end_time, status, attendees, created_at, updated_at)
@@ -24,9 +20,6 @@ beforeAll(async () => {
   );
   await orm.em.fork().execute('analyze calendar_events');
 }, 120_000);
-afterAll(async () => {
-  await db?.close();
-});
 
 async function plan(after?: { startTime: Date; id: string }): Promise<string> {
   const { sql, params } = listWindowQuery({ calendarId: CAL, timeMin: new Date('2032-06-07T00:00:00Z'), timeMax: new Date('2032-06-14T00:00:00Z'), limit: 251, after });

@@ -1,18 +1,9 @@
-import type { MikroORM } from '@calsync/db';
-import { withTestOrm, type TestOrm } from '@calsync/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestOrm } from '@calsync/db/testing/hooks';
+import { describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
 
 // The committed migrations (packages/db) against the entities derived from this package's shapes.
-let db: TestOrm;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await withTestOrm({ entities });
-  orm = db.orm;
-});
-afterAll(async () => {
-  await db?.close();
-});
+const orm = useTestOrm({ entities });
 
 describe('migrations', () => {
   it('leave no difference between the entities and the database', async () => {

@@ -1,7 +1,6 @@
-import type { MikroORM } from '@calsync/db';
-import { withTestOrm } from '@calsync/db/testing';
+import { useTestOrm } from '@calsync/db/testing/hooks';
 import type { GoogleEvent } from '@calsync/google';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
 import { entriesOf, snakeCase } from '../src/event/field.ts';
 import { fromGoogleEvent, isCancelledStub, toGoogleEventBody } from '../src/event/google.ts';
@@ -13,15 +12,7 @@ import { findEventByGoogleId, upsertGoogleEvents } from '../src/event/store.ts';
 // Everything about an event is derived from the shape: these tests fail when a derived place
 // (the table, the column lists, the row mapping, the upsert, the Google mapping, the inputs)
 // drops or misplaces a field.
-let db: Awaited<ReturnType<typeof withTestOrm>>;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await withTestOrm({ entities });
-  orm = db.orm;
-});
-afterAll(async () => {
-  await db?.close();
-});
+const orm = useTestOrm({ entities });
 
 const FIELDS = entriesOf(EVENT_FIELDS);
 const API_NAMES = FIELDS.filter((f) => f.field.api).map((f) => f.name);

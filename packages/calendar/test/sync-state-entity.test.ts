@@ -1,19 +1,10 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MikroORM } from '@calsync/db';
-import { withTestOrm, type TestOrm } from '@calsync/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestOrm } from '@calsync/db/testing/hooks';
 import { entities } from '../src/entities.ts';
 import { CalendarSyncState } from '../src/sync/sync-state-entity.ts';
 
-let db: TestOrm;
-let orm: MikroORM;
-beforeAll(async () => {
-  db = await withTestOrm({ entities });
-  orm = db.orm;
-});
-afterAll(async () => {
-  await db?.close();
-});
+const orm = useTestOrm({ entities });
 
 describe('calendar_sync_states', () => {
   it('stores one row per calendar with defaults and a numeric message number', async () => {

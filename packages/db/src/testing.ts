@@ -78,12 +78,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: () =>
       (dropped ??= (async () => {
         try {
-          await withAdminClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
+          await withAdminClient(adminUrl, async (c) => {
+            await sessionsGone(c, name);
+            await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
+          });
         } finally {
           await release();
         }
       })()),
   };
+}
+
+// pg's Pool.end() resolves before its connections have closed; FORCE terminating one of them
+// meanwhile makes the pool emit 'error' (an idle client got FATAL 57P01), and a pool without a
+// listener throws it: an unhandled error in whichever test file dropped its database. So the
+// drop first waits for sessions to leave; FORCE is for what is still there after that (a leak).
+const SESSIONS_GONE_WAIT_MS = 2000;
+
+async function sessionsGone(admin: pg.Client, database: string): Promise<void> {
+  const deadline = Date.now() + SESSIONS_GONE_WAIT_MS;
+  for (;;) {
+    const r = await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [database]);
+    if ((r.rows[0]?.n ?? 0) === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 export interface TestOrm {

@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdvisoryLocks, LockTimeoutError } from '../src/advisory-locks.ts';
-import { createTestDatabase } from '../src/testing.ts';
+import { useTestDatabase } from '../src/testing-hooks.ts';
 
 // Two AdvisoryLocks instances = two processes' lock pools on one database.
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const db = useTestDatabase();
 let a: AdvisoryLocks;
 let b: AdvisoryLocks;
 beforeAll(async () => {
-  db = await createTestDatabase();
   a = new AdvisoryLocks(db.url);
   b = new AdvisoryLocks(db.url);
 });
 afterAll(async () => {
   await a?.close();
   await b?.close();
-  await db?.drop();
 });
 
 function deferred() {

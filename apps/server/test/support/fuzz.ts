@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import superjson from 'superjson';
 import { expect } from 'vitest';
-import { TEST_JWT_SECRET, type System } from './system.ts';
+import { TEST_JWT_SECRET } from './backing-services.ts';
+import type { System } from './system.ts';
 
 /** Shared pieces of the property-based tests (fuzz-*.e2e.test.ts): oracles and input generators. */
 

@@ -1,51 +1,112 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { SERVER_DIR, startCommandArgs } from '../../src/start-command.ts';
+
+// No vitest here: the bench starts its server processes with this module too.
 
 export interface ServerProcess {
   url: string;
-  child: ChildProcess;
-  /** Everything the process logged (JSON lines). */
+  pid: number;
+  /** The last ~20 KB the process wrote (JSON lines): the end of a run, or why it failed. */
   output(): string;
+  /** Sends `signal` and resolves with the exit code (null after a kill); SIGKILL if it hangs. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/main.ts` as its own OS process, exactly as `pnpm start` does, with the given env. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, startCommandArgs(), {
-    cwd: SERVER_DIR,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+export interface ServerProcessOptions {
+  /** Runs the server with --cpu-prof, writing its profile here when it exits (the bench's --profile). */
+  cpuProfileDir?: string | undefined;
+  startTimeoutMs?: number;
+}
 
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    const onData = () => {
-      const line = out.split('\n').find((l) => l.includes('"calendar service listening"'));
-      if (line) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    };
-    child.stdout?.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}) before listening:\n${out}`));
-    });
-  });
+/** What main.ts logs once startApp has resolved: the server is listening and ready. */
+const LISTENING = '"calendar service listening"';
+const OUTPUT_TAIL_BYTES = 20_000;
+// The server's own bound is its grace period plus 30 s; beyond that it is stuck.
+const STOP_TIMEOUT_MS = 45_000;
+const QUIET_LEVELS = new Set(['silent', 'fatal', 'error', 'warn']);
+
+/**
+ * Starts the server as its own OS process, exactly as `pnpm start` runs it (its start script's
+ * node flags, src/main.ts -> loadConfig -> startApp), with the given env. Its memory can be read
+ * from /proc without the caller's heap in it, and it can be killed mid-work.
+ *
+ * It listens on a port the kernel picks (PORT 0) and is ready when it logs its URL: no port is
+ * probed and then handed over, so nothing else can take it in between.
+ */
+export async function startServerProcess(env: Record<string, string>, opts: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const fullEnv = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', PORT: '0', LOG_LEVEL: 'info', ...env };
+  if (QUIET_LEVELS.has(fullEnv.LOG_LEVEL)) throw new Error(`LOG_LEVEL ${fullEnv.LOG_LEVEL}: the server's address is read from its info line ${LISTENING}`);
+  const startTimeoutMs = opts.startTimeoutMs ?? 30_000;
+  // --cpu-prof writes the profile when the process exits normally (SIGTERM: the server exits 0).
+  const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, ...startCommandArgs()], { cwd: SERVER_DIR, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+
+  // The tail is kept as chunks: at a few hundred request lines a second (the bench), copying a
+  // 20 KB string per line took CPU from the load being measured.
+  const tail: Buffer[] = [];
+  let tailBytes = 0;
+  const keep = (b: Buffer) => {
+    tail.push(b);
+    tailBytes += b.length;
+    while (tail.length > 1 && tailBytes - (tail[0]?.length ?? 0) >= OUTPUT_TAIL_BYTES) tailBytes -= tail.shift()?.length ?? 0;
+  };
+  const output = () => Buffer.concat(tail).toString().slice(-OUTPUT_TAIL_BYTES);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+
+  const url = await listeningUrl(child, startTimeoutMs, output);
+  if (child.pid === undefined) throw new Error('server process has no pid');
 
   return {
     url,
-    child,
-    output: () => out,
+    pid: child.pid,
+    output,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      if (exitCode !== undefined) return exitCode;
       child.kill(signal);
-      return exited;
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
   };
+}
+
+/** The URL from the server's listening line; rejects when it exits first or takes too long (and kills it). */
+function listeningUrl(child: ChildProcessByStdio<null, Readable, Readable>, timeoutMs: number, output: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // Lines are read only until the listening one; a chunk may end mid-line (or mid-character).
+    const decoder = new StringDecoder('utf8');
+    let partial = '';
+    const onData = (b: Buffer) => {
+      const lines = (partial + decoder.write(b)).split('\n');
+      partial = lines.pop() ?? '';
+      const line = lines.find((l) => l.includes(LISTENING));
+      if (line) settle(() => resolve((JSON.parse(line) as { url: string }).url));
+    };
+    // 'close', not 'exit': by then everything the process wrote is in the output.
+    const onClose = (code: number | null) => settle(() => reject(new Error(`server exited (${code}) before it was ready:\n${output()}`)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      settle(() => reject(new Error(`server not ready after ${timeoutMs / 1000} s:\n${output()}`)));
+    }, timeoutMs);
+    function settle(outcome: () => void) {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('close', onClose);
+      outcome();
+    }
+    child.stdout.on('data', onData);
+    child.once('close', onClose);
+  });
 }

@@ -1,57 +1,14 @@
-import { signToken } from '@calsync/api';
-import { createCalendarClient, type CalendarClient } from '@calsync/client';
-import { createTestDatabase } from '@calsync/db/testing';
-import { generateServiceAccountKey, startEmulator } from '@calsync/google-calendar-emulator';
+import { createCalendarClient } from '@calsync/client';
+import { useResource } from '@calsync/db/testing/hooks';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
+import { startBackingServices, type BackingServices, type BackingServicesOptions } from './backing-services.ts';
+import { clientFor } from './client.ts';
 
-export const TEST_JWT_SECRET = 'test-secret-for-end-to-end-tests-only-0123456789';
-export const CALENDAR_USER = 'rep@acme.test';
-
-export const TEST_WEBHOOK_SECRET = 'webhook-secret-for-end-to-end-tests-0123456789';
-
-/**
- * What a server needs around it: its own PostgreSQL database, the Google emulator with a
- * registered service account, and the environment that points a server (in-process via
- * loadConfig, or a real process) at them.
- */
-export async function startBackingServices(opts: { delegation?: boolean; meetPendingMs?: number } = {}) {
-  const delegation = opts.delegation ?? true;
-  const db = await createTestDatabase();
-  const emulator = await startEmulator({ meetPendingMs: opts.meetPendingMs ?? 0 });
-  const key = await generateServiceAccountKey({ clientEmail: 'calsync-test@calsync.iam.gserviceaccount.com' });
-  emulator.registerServiceAccount(key, { domainWideDelegation: delegation });
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify(key),
-    GOOGLE_API_BASE_URL: emulator.url,
-    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    JOBS_ENABLED: 'false',
-    ...(delegation ? { GOOGLE_IMPERSONATE_USER: CALENDAR_USER } : {}),
-  };
-  return {
-    db,
-    emulator,
-    key,
-    env,
-    /** The calendar id as the emulator knows it (the acting principal's primary calendar). */
-    calendarId: delegation ? CALENDAR_USER : key.client_email,
-    async close() {
-      await emulator.close();
-      await db.drop();
-    },
-  };
-}
-
-export interface SystemOptions {
-  /** false: the service account has no domain-wide delegation (as a plain GCP service account). */
-  delegation?: boolean;
-  meetPendingMs?: number;
+export interface SystemOptions extends Omit<BackingServicesOptions, 'env'> {
   /** Extra environment for the server (e.g. SYNC_MIN_INTERVAL_MS). */
   env?: Record<string, string>;
   /** The server's logger (e.g. one writing into a buffer); default: silent unless TEST_LOG_LEVEL. */
@@ -64,12 +21,15 @@ export interface SystemOptions {
  * typed client.
  */
 export async function startSystem(opts: SystemOptions = {}) {
-  const backing = await startBackingServices(opts);
+  // The options' env is the server's alone: `env` below stays what any server here starts from.
+  const backing = await startBackingServices({ ...opts, env: {} });
   const { db, emulator, key, calendarId } = backing;
   const config = loadConfig({ ...backing.env, PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
-  const app: RunningApp = await startApp(config, opts.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
-  const token = await signToken(TEST_JWT_SECRET, 'user-1');
-  const client: CalendarClient = createCalendarClient({ url: `${app.url}/trpc`, getToken: () => token });
+  const app: RunningApp = await startApp(config, opts.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })).catch(async (err: unknown) => {
+    await backing.close();
+    throw err;
+  });
+  const { client, token } = await clientFor(app.url, 'user-1');
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });
 
   return {
@@ -78,6 +38,8 @@ export async function startSystem(opts: SystemOptions = {}) {
     /** The service account the server uses (to act on Google directly, e.g. kill a channel). */
     key,
     databaseUrl: db.url,
+    /** The environment that points a server at this database and emulator (without `opts.env`): for one more server beside it. */
+    env: backing.env,
     client,
     token,
     sql,
@@ -141,6 +103,19 @@ export async function startSystem(opts: SystemOptions = {}) {
 }
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
+
+/**
+ * The system of a test file (or of the describe block it is called in): started before its first
+ * test, closed after its last. Use the returned system in tests and hooks as a started one.
+ */
+export function useSystem(opts: SystemOptions = {}): System {
+  return useResource('the system', () => startSystem(opts), (sys) => sys.close());
+}
+
+/** Only what surrounds a server, for a file that starts its servers itself (as processes, several). */
+export function useBackingServices(opts: BackingServicesOptions = {}): BackingServices {
+  return useResource('the backing services', () => startBackingServices(opts), (backing) => backing.close());
+}
 
 export interface EventSnapshot {
   id: string;
