@@ -12,6 +12,7 @@ export const CALENDAR_SCOPE = 'https://www.googleapis.com/auth/calendar';
 const WRITE_SCOPES = [CALENDAR_SCOPE, `${CALENDAR_SCOPE}.events`];
 const READ_SCOPES = [...WRITE_SCOPES, `${CALENDAR_SCOPE}.readonly`, `${CALENDAR_SCOPE}.events.readonly`];
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const PRUNE_MIN = 10_000;
 
 interface Account {
   email: string;
@@ -46,6 +47,7 @@ export class Auth {
   private byEmail = new Map<string, Account>();
   private byKid = new Map<string, Account>();
   private tokens = new Map<string, AccessToken>();
+  private pruneAbove = PRUNE_MIN;
 
   constructor(private readonly opts: AuthOptions) {}
 
@@ -125,7 +127,7 @@ export class Auth {
       if (typeof claims.sub !== 'string' || !claims.sub.includes('@')) throw new OAuthError(400, 'invalid_grant', 'Invalid email or User ID');
       actor = { principal: claims.sub.toLowerCase(), serviceAccount: false };
     }
-    if (this.tokens.size > 10_000) this.pruneExpired();
+    if (this.tokens.size > this.pruneAbove) this.pruneExpired();
     const accessToken = `ya29.${randomToken(48)}`;
     this.tokens.set(accessToken, { ...actor, scopes, expiresAtMs: this.opts.now() + this.opts.tokenTtlSeconds * 1000 });
     return { access_token: accessToken, expires_in: this.opts.tokenTtlSeconds, token_type: 'Bearer' };
@@ -134,6 +136,8 @@ export class Auth {
   private pruneExpired(): void {
     const now = this.opts.now();
     for (const [token, info] of this.tokens) if (info.expiresAtMs <= now) this.tokens.delete(token);
+    // With many users' live tokens nothing may expire: scan again only once the map has doubled.
+    this.pruneAbove = Math.max(PRUNE_MIN, 2 * this.tokens.size);
   }
 
   /** The caller's principal if the request carries a live token, without judging it (for fault matching). */
