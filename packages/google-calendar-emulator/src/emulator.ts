@@ -2,8 +2,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import { Auth } from './auth.ts';
+import { Auth, type DelegationGrant, type ServiceAccountOptions } from './auth.ts';
 import { controlRouter, createControl, type EmulatorControl } from './control.ts';
+import { Directory } from './directory.ts';
 import { errorHandler, invalidField, notFoundRoute } from './errors.ts';
 import type { JsonObject } from './event.ts';
 import { Faults } from './faults.ts';
@@ -32,7 +33,8 @@ export interface EmulatorOptions {
 
 export interface Emulator {
   app: Express;
-  registerServiceAccount(key: ServiceAccountPublicKey | ServiceAccountKey, opts?: { domainWideDelegation?: boolean }): void;
+  /** Registering the same client_email again replaces its key, delegation and project. */
+  registerServiceAccount(key: ServiceAccountPublicKey | ServiceAccountKey, opts?: ServiceAccountOptions): void;
   control: EmulatorControl;
   /** Cancels pending Meet completions and push deliveries (no timers stay alive). */
   close(): Promise<void>;
@@ -53,7 +55,8 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const latencyMs = opts.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError('latencyMs must be a non-negative number.');
   const gate = new Gate(stats, faults, latencyMs);
-  const auth = new Auth({ now, tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600, gate });
+  const directory = new Directory((emails) => auth.revokeUsers(emails));
+  const auth = new Auth({ now, tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600, gate, directory });
   const push = new Push({ now, retry: opts.pushRetry });
   const store = new Store({
     now,
@@ -69,13 +72,17 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     },
   });
   const lister = new Lister({ now, syncTokenTtlMs: opts.syncTokenTtlMs });
-  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now });
+  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now, directory });
 
   const registerServiceAccount: Emulator['registerServiceAccount'] = (key, o) => auth.register(key, o);
   const registerOverHttp = (body: JsonObject): void => {
-    const { client_email, private_key_id, publicKeyPem, private_key, domainWideDelegation } = body;
+    const { client_email, private_key_id, publicKeyPem, private_key, domainWideDelegation, project } = body;
     if (typeof client_email !== 'string' || typeof private_key_id !== 'string') throw invalidField('client_email and private_key_id are required.');
-    const dwd = { domainWideDelegation: domainWideDelegation === true };
+    const dwd: ServiceAccountOptions = {
+      // Checked item by item when registered; a list arrives as JSON strings and {domain, scopes} objects.
+      domainWideDelegation: Array.isArray(domainWideDelegation) ? (domainWideDelegation as DelegationGrant[]) : domainWideDelegation === true,
+    };
+    if (typeof project === 'string' && project !== '') dwd.project = project;
     if (typeof publicKeyPem === 'string') registerServiceAccount({ client_email, private_key_id, publicKeyPem }, dwd);
     else if (typeof private_key === 'string') {
       registerServiceAccount({ type: 'service_account', client_email, private_key_id, private_key, project_id: '', client_id: '', token_uri: '' }, dwd);
