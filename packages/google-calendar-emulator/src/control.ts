@@ -7,6 +7,7 @@ import { parseRules, type FaultRule, type Faults } from './faults.ts';
 import type { Gate } from './gate.ts';
 import type { Lister } from './list.ts';
 import type { FlushOrder, NotificationStats, NotificationSwitches, Push } from './push.ts';
+import type { QuotaOptions, QuotaSettings, QuotaStats, Quotas } from './quota.ts';
 import type { ApiStats, ConcurrencyStat, Stats } from './stats.ts';
 import type { Actor, Store } from './store.ts';
 
@@ -20,8 +21,8 @@ export interface SeedResult {
 
 export interface EmulatorControl {
   /**
-   * Drops events, calendars, channels, sync and page tokens, stats, switches and fault
-   * rules, and puts latency back to the `latencyMs` option. Calls waiting on a delay
+   * Drops events, calendars, channels, sync and page tokens, stats, quota counts, switches and fault
+   * rules, and puts latency and quota settings back to the start options. Calls waiting on a delay
    * are dropped unanswered. Service accounts, access tokens and domains stay: a client library
    * caches its token for an hour and would not recover.
    */
@@ -70,6 +71,12 @@ export interface EmulatorControl {
   /** Like suspendUser, and the address becomes unknown. Their calendar's data stays in the emulator. */
   removeUser(email: string): void;
   domains(): DomainSnapshot[];
+  /** Merges quota settings (the `quotas` option) until the next reset; returns the settings now in force. */
+  configureQuotas(options: QuotaOptions): QuotaSettings;
+  /** API requests per project and per user in it: current window, served and refused since the last reset. */
+  quotaStats(): QuotaStats;
+  /** Quota counts and windows start over (a fresh minute for everyone); settings stay. */
+  resetQuotaStats(): void;
 }
 
 export interface ControlDeps {
@@ -83,13 +90,14 @@ export interface ControlDeps {
   latencyMs: number;
   now: () => number;
   directory: Directory;
+  quotas: Quotas;
 }
 
 const SEED_SPACING_MS = 15 * 60 * 1000;
 const SEED_DURATION_MS = 30 * 60 * 1000;
 
 export function createControl(deps: ControlDeps): EmulatorControl {
-  const { store, lister, push, stats, faults, gate, directory } = deps;
+  const { store, lister, push, stats, faults, gate, directory, quotas } = deps;
   const owner = (calendarId: string): Actor => ({ principal: calendarId.toLowerCase(), serviceAccount: false });
   // A person in the UI always has Meet available, like conferenceDataVersion=1.
   const ui = { conferenceDataVersion: 1 };
@@ -100,6 +108,7 @@ export function createControl(deps: ControlDeps): EmulatorControl {
       push.reset();
       stats.reset();
       faults.clear();
+      quotas.reset();
       gate.cancelDelays();
       gate.latencyMs = deps.latencyMs;
     },
@@ -150,6 +159,9 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     reactivateUser: (email) => directory.reactivateUser(email),
     removeUser: (email) => directory.removeUser(email),
     domains: () => directory.snapshot(),
+    configureQuotas: (options) => quotas.configure(options),
+    quotaStats: () => quotas.stats(),
+    resetQuotaStats: () => quotas.resetStats(),
   };
 }
 
@@ -299,6 +311,16 @@ export function controlRouter(control: EmulatorControl, register: (body: JsonObj
   });
   r.delete('/users/:email', (req, res) => {
     control.removeUser(cal(req.params.email));
+    res.status(204).end();
+  });
+  r.post('/quotas', (req, res) => {
+    res.json(control.configureQuotas(body(req.body)));
+  });
+  r.get('/quotas/stats', (_req, res) => {
+    res.json(control.quotaStats());
+  });
+  r.post('/quotas/stats/reset', (_req, res) => {
+    control.resetQuotaStats();
     res.status(204).end();
   });
   r.post('/service-accounts', (req, res) => {

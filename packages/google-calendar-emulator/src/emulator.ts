@@ -12,6 +12,7 @@ import { Gate } from './gate.ts';
 import type { ServiceAccountKey, ServiceAccountPublicKey } from './keys.ts';
 import { Lister } from './list.ts';
 import { Push, type PushRetryOptions } from './push.ts';
+import { Quotas, type QuotaOptions } from './quota.ts';
 import { apiRouter } from './routes/events.ts';
 import { Stats } from './stats.ts';
 import { Store } from './store.ts';
@@ -29,6 +30,8 @@ export interface EmulatorOptions {
   pushRetry?: PushRetryOptions;
   /** Every API and token call answers this much later (default 0), so overlapping calls show in control.concurrency(). */
   latencyMs?: number;
+  /** Per-minute request quotas; off by default (calls are counted, never refused). See control.configureQuotas. */
+  quotas?: QuotaOptions;
 }
 
 export interface Emulator {
@@ -55,6 +58,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const latencyMs = opts.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError('latencyMs must be a non-negative number.');
   const gate = new Gate(stats, faults, latencyMs);
+  const quotas = new Quotas(opts.quotas ?? {}, now);
   const directory = new Directory((emails) => auth.revokeUsers(emails));
   const auth = new Auth({ now, tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600, gate, directory });
   const push = new Push({ now, retry: opts.pushRetry });
@@ -72,11 +76,13 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     },
   });
   const lister = new Lister({ now, syncTokenTtlMs: opts.syncTokenTtlMs });
-  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now, directory });
+  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now, directory, quotas });
 
   const registerServiceAccount: Emulator['registerServiceAccount'] = (key, o) => auth.register(key, o);
   const registerOverHttp = (body: JsonObject): void => {
-    const { client_email, private_key_id, publicKeyPem, private_key, domainWideDelegation, project } = body;
+    const { client_email, private_key_id, publicKeyPem, private_key, domainWideDelegation, project_id } = body;
+    // A whole key JSON may be posted: its project_id is the quota project unless `project` says otherwise.
+    const project = typeof body.project === 'string' ? body.project : project_id;
     if (typeof client_email !== 'string' || typeof private_key_id !== 'string') throw invalidField('client_email and private_key_id are required.');
     const dwd: ServiceAccountOptions = {
       // Checked item by item when registered; a list arrives as JSON strings and {domain, scopes} objects.
@@ -95,7 +101,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   app.set('etag', false);
   app.use(auth.tokenRouter());
   app.use('/__emulator', express.json({ limit: '200mb' }), controlRouter(control, registerOverHttp));
-  app.use(express.json({ limit: '10mb' }), apiRouter({ auth, store, lister, push, gate }));
+  app.use(express.json({ limit: '10mb' }), apiRouter({ auth, store, lister, push, gate, quotas }));
   app.use(notFoundRoute);
   app.use(errorHandler);
 

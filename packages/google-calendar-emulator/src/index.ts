@@ -7,3 +7,4 @@ export type { ApiMethod, ApiStats, ConcurrencyStat } from './stats.ts';
 export type { FaultRule } from './faults.ts';
 export type { DelegationGrant, ServiceAccountOptions } from './auth.ts';
 export type { DomainSnapshot } from './directory.ts';
+export type { CallCount, ProjectCallCount, QuotaOptions, QuotaSettings, QuotaStats } from './quota.ts';
