@@ -1,11 +1,13 @@
 /** The test/benchmark back door: state inspection, "a person did it in Google's UI", fault switches. */
 import express, { type Router } from 'express';
+import type { Directory, DomainSnapshot } from './directory.ts';
 import { invalidField } from './errors.ts';
 import { isObject, renderEvent, type EventResource, type JsonObject } from './event.ts';
 import { parseRules, type FaultRule, type Faults } from './faults.ts';
 import type { Gate } from './gate.ts';
 import type { Lister } from './list.ts';
 import type { FlushOrder, NotificationStats, NotificationSwitches, Push } from './push.ts';
+import type { QuotaOptions, QuotaSettings, QuotaStats, Quotas } from './quota.ts';
 import type { ApiStats, ConcurrencyStat, Stats } from './stats.ts';
 import type { Actor, Store } from './store.ts';
 
@@ -19,10 +21,10 @@ export interface SeedResult {
 
 export interface EmulatorControl {
   /**
-   * Drops events, calendars, channels, sync and page tokens, stats, switches and fault rules, and
-   * puts latency back to the `latencyMs` option. Calls waiting on a delay are dropped unanswered.
-   * Service accounts and access tokens stay: a client library caches its token for an hour and
-   * would not recover.
+   * Drops events, calendars, channels, sync and page tokens, stats, quota counts, switches and fault
+   * rules, and puts latency and quota settings back to the start options. Calls waiting on a delay
+   * are dropped unanswered. Service accounts, access tokens and domains stay: a client library
+   * caches its token for an hour and would not recover.
    */
   reset(): void;
   /** Raw state, cancelled events included, as full resources (viewed by the calendar owner). */
@@ -53,6 +55,28 @@ export interface EmulatorControl {
   concurrency(): Record<string, ConcurrencyStat>;
   /** Changes the latency added to every call (the `latencyMs` option) until the next reset. */
   setLatency(ms: number): void;
+  /**
+   * Declares a Workspace domain, or adds users to a declared one. From then on only its active
+   * users can be delegated to (anyone else in it: invalid_grant). Addresses in undeclared domains
+   * stay "any address is a user".
+   */
+  addDomain(domain: string, opts?: { users?: string[] }): void;
+  /** Forgets the domain and revokes its users' tokens; its addresses become undeclared again. */
+  removeDomain(domain: string): void;
+  /** Adds an active user to its (declared) domain. */
+  addUser(email: string): void;
+  /** The user can no longer be delegated to (invalid_grant) and their tokens stop working (401). */
+  suspendUser(email: string): void;
+  reactivateUser(email: string): void;
+  /** Like suspendUser, and the address becomes unknown. Their calendar's data stays in the emulator. */
+  removeUser(email: string): void;
+  domains(): DomainSnapshot[];
+  /** Merges quota settings (the `quotas` option) until the next reset; returns the settings now in force. */
+  configureQuotas(options: QuotaOptions): QuotaSettings;
+  /** API requests per project and per user in it: current window, served and refused since the last reset. */
+  quotaStats(): QuotaStats;
+  /** Quota counts and windows start over (a fresh minute for everyone); settings stay. */
+  resetQuotaStats(): void;
 }
 
 export interface ControlDeps {
@@ -65,13 +89,15 @@ export interface ControlDeps {
   /** The `latencyMs` option, restored by reset. */
   latencyMs: number;
   now: () => number;
+  directory: Directory;
+  quotas: Quotas;
 }
 
 const SEED_SPACING_MS = 15 * 60 * 1000;
 const SEED_DURATION_MS = 30 * 60 * 1000;
 
 export function createControl(deps: ControlDeps): EmulatorControl {
-  const { store, lister, push, stats, faults, gate } = deps;
+  const { store, lister, push, stats, faults, gate, directory, quotas } = deps;
   const owner = (calendarId: string): Actor => ({ principal: calendarId.toLowerCase(), serviceAccount: false });
   // A person in the UI always has Meet available, like conferenceDataVersion=1.
   const ui = { conferenceDataVersion: 1 };
@@ -82,6 +108,7 @@ export function createControl(deps: ControlDeps): EmulatorControl {
       push.reset();
       stats.reset();
       faults.clear();
+      quotas.reset();
       gate.cancelDelays();
       gate.latencyMs = deps.latencyMs;
     },
@@ -122,6 +149,19 @@ export function createControl(deps: ControlDeps): EmulatorControl {
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw invalidField('latencyMs must be a non-negative number.');
       gate.latencyMs = ms;
     },
+    addDomain(domain, opts = {}) {
+      if (opts.users !== undefined && !Array.isArray(opts.users)) throw invalidField('users must be a list of addresses.');
+      directory.addDomain(domain, opts.users);
+    },
+    removeDomain: (domain) => directory.removeDomain(domain),
+    addUser: (email) => directory.addUser(email),
+    suspendUser: (email) => directory.suspendUser(email),
+    reactivateUser: (email) => directory.reactivateUser(email),
+    removeUser: (email) => directory.removeUser(email),
+    domains: () => directory.snapshot(),
+    configureQuotas: (options) => quotas.configure(options),
+    quotaStats: () => quotas.stats(),
+    resetQuotaStats: () => quotas.resetStats(),
   };
 }
 
@@ -241,6 +281,46 @@ export function controlRouter(control: EmulatorControl, register: (body: JsonObj
   });
   r.post('/latency', (req, res) => {
     control.setLatency(body(req.body).ms as number);
+    res.status(204).end();
+  });
+  r.get('/domains', (_req, res) => {
+    res.json({ domains: control.domains() });
+  });
+  r.post('/domains', (req, res) => {
+    const b = body(req.body);
+    const opts: { users?: string[] } = {};
+    if (b.users !== undefined) opts.users = b.users as string[];
+    control.addDomain(b.domain as string, opts);
+    res.status(204).end();
+  });
+  r.delete('/domains/:domain', (req, res) => {
+    control.removeDomain(cal(req.params.domain));
+    res.status(204).end();
+  });
+  r.post('/users', (req, res) => {
+    control.addUser(body(req.body).email as string);
+    res.status(204).end();
+  });
+  r.post('/users/:email/suspend', (req, res) => {
+    control.suspendUser(cal(req.params.email));
+    res.status(204).end();
+  });
+  r.post('/users/:email/reactivate', (req, res) => {
+    control.reactivateUser(cal(req.params.email));
+    res.status(204).end();
+  });
+  r.delete('/users/:email', (req, res) => {
+    control.removeUser(cal(req.params.email));
+    res.status(204).end();
+  });
+  r.post('/quotas', (req, res) => {
+    res.json(control.configureQuotas(body(req.body)));
+  });
+  r.get('/quotas/stats', (_req, res) => {
+    res.json(control.quotaStats());
+  });
+  r.post('/quotas/stats/reset', (_req, res) => {
+    control.resetQuotaStats();
     res.status(204).end();
   });
   r.post('/service-accounts', (req, res) => {

@@ -2,8 +2,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import { Auth } from './auth.ts';
+import { Auth, type DelegationGrant, type ServiceAccountOptions } from './auth.ts';
 import { controlRouter, createControl, type EmulatorControl } from './control.ts';
+import { Directory } from './directory.ts';
 import { errorHandler, invalidField, notFoundRoute } from './errors.ts';
 import type { JsonObject } from './event.ts';
 import { Faults } from './faults.ts';
@@ -11,6 +12,7 @@ import { Gate } from './gate.ts';
 import type { ServiceAccountKey, ServiceAccountPublicKey } from './keys.ts';
 import { Lister } from './list.ts';
 import { Push, type PushRetryOptions } from './push.ts';
+import { Quotas, type QuotaOptions } from './quota.ts';
 import { apiRouter } from './routes/events.ts';
 import { Stats } from './stats.ts';
 import { Store } from './store.ts';
@@ -28,11 +30,14 @@ export interface EmulatorOptions {
   pushRetry?: PushRetryOptions;
   /** Every API and token call answers this much later (default 0), so overlapping calls show in control.concurrency(). */
   latencyMs?: number;
+  /** Per-minute request quotas; off by default (calls are counted, never refused). See control.configureQuotas. */
+  quotas?: QuotaOptions;
 }
 
 export interface Emulator {
   app: Express;
-  registerServiceAccount(key: ServiceAccountPublicKey | ServiceAccountKey, opts?: { domainWideDelegation?: boolean }): void;
+  /** Registering the same client_email again replaces its key, delegation and project. */
+  registerServiceAccount(key: ServiceAccountPublicKey | ServiceAccountKey, opts?: ServiceAccountOptions): void;
   control: EmulatorControl;
   /** Cancels pending Meet completions and push deliveries (no timers stay alive). */
   close(): Promise<void>;
@@ -53,7 +58,9 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const latencyMs = opts.latencyMs ?? 0;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new RangeError('latencyMs must be a non-negative number.');
   const gate = new Gate(stats, faults, latencyMs);
-  const auth = new Auth({ now, tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600, gate });
+  const quotas = new Quotas(opts.quotas ?? {}, now);
+  const directory = new Directory((emails) => auth.revokeUsers(emails));
+  const auth = new Auth({ now, tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600, gate, directory });
   const push = new Push({ now, retry: opts.pushRetry });
   const store = new Store({
     now,
@@ -69,13 +76,19 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     },
   });
   const lister = new Lister({ now, syncTokenTtlMs: opts.syncTokenTtlMs });
-  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now });
+  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now, directory, quotas });
 
   const registerServiceAccount: Emulator['registerServiceAccount'] = (key, o) => auth.register(key, o);
   const registerOverHttp = (body: JsonObject): void => {
-    const { client_email, private_key_id, publicKeyPem, private_key, domainWideDelegation } = body;
+    const { client_email, private_key_id, publicKeyPem, private_key, domainWideDelegation, project_id } = body;
+    // A whole key JSON may be posted: its project_id is the quota project unless `project` says otherwise.
+    const project = typeof body.project === 'string' ? body.project : project_id;
     if (typeof client_email !== 'string' || typeof private_key_id !== 'string') throw invalidField('client_email and private_key_id are required.');
-    const dwd = { domainWideDelegation: domainWideDelegation === true };
+    const dwd: ServiceAccountOptions = {
+      // Checked item by item when registered; a list arrives as JSON strings and {domain, scopes} objects.
+      domainWideDelegation: Array.isArray(domainWideDelegation) ? (domainWideDelegation as DelegationGrant[]) : domainWideDelegation === true,
+    };
+    if (typeof project === 'string' && project !== '') dwd.project = project;
     if (typeof publicKeyPem === 'string') registerServiceAccount({ client_email, private_key_id, publicKeyPem }, dwd);
     else if (typeof private_key === 'string') {
       registerServiceAccount({ type: 'service_account', client_email, private_key_id, private_key, project_id: '', client_id: '', token_uri: '' }, dwd);
@@ -88,7 +101,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   app.set('etag', false);
   app.use(auth.tokenRouter());
   app.use('/__emulator', express.json({ limit: '200mb' }), controlRouter(control, registerOverHttp));
-  app.use(express.json({ limit: '10mb' }), apiRouter({ auth, store, lister, push, gate }));
+  app.use(express.json({ limit: '10mb' }), apiRouter({ auth, store, lister, push, gate, quotas }));
   app.use(notFoundRoute);
   app.use(errorHandler);
 

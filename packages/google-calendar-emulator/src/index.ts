@@ -5,3 +5,6 @@ export type { CancelledStub, EventResource } from './event.ts';
 export type { ChannelResource, FlushOrder, NotificationStats, NotificationSwitches, PushRetryOptions } from './push.ts';
 export type { ApiMethod, ApiStats, ConcurrencyStat } from './stats.ts';
 export type { FaultRule } from './faults.ts';
+export type { DelegationGrant, ServiceAccountOptions } from './auth.ts';
+export type { DomainSnapshot } from './directory.ts';
+export type { CallCount, ProjectCallCount, QuotaOptions, QuotaSettings, QuotaStats } from './quota.ts';

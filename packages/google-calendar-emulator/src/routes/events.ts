@@ -6,6 +6,7 @@ import { ApiError, invalidParam, notFound } from '../errors.ts';
 import { isObject, renderEvent, type JsonObject } from '../event.ts';
 import type { ListQuery, Lister } from '../list.ts';
 import type { Push } from '../push.ts';
+import type { Quotas } from '../quota.ts';
 import type { ApiMethod } from '../stats.ts';
 import type { Actor, Calendar, Store, WriteOptions } from '../store.ts';
 import { boolParam, enumParam, intParam, param, timeParam } from './params.ts';
@@ -16,6 +17,7 @@ export interface ApiDeps {
   lister: Lister;
   push: Push;
   gate: Gate;
+  quotas: Quotas;
 }
 
 type Handler = (req: Request, res: Response, actor: Actor) => void;
@@ -74,7 +76,7 @@ function listQuery(req: Request): ListQuery {
 }
 
 export function apiRouter(deps: ApiDeps): Router {
-  const { auth, store, lister, push, gate } = deps;
+  const { auth, store, lister, push, gate, quotas } = deps;
   const router = express.Router();
   const api =
     (method: ApiMethod, access: 'read' | 'write', handler: Handler) =>
@@ -84,7 +86,12 @@ export function apiRouter(deps: ApiDeps): Router {
       const resolved = raw === 'primary' ? (auth.principalOf(req) ?? raw) : raw;
       const calendarIds = raw === undefined || resolved === undefined ? [] : [...new Set([raw, resolved])];
       const key = resolved === undefined ? method : `${method} ${resolved}`;
-      return gate.run(req, res, { method, calendarIds, key, style: 'api' }, () => handler(req, res, auth.authenticate(req, access)));
+      return gate.run(req, res, { method, calendarIds, key, style: 'api' }, () => {
+        const caller = auth.authenticate(req, access);
+        // Only authenticated requests have a user and a project to charge.
+        quotas.admit(caller.project, caller.principal);
+        handler(req, res, caller);
+      });
     };
   const events = '/calendar/v3/calendars/:calendarId/events';
 
