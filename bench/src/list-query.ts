@@ -43,7 +43,7 @@ export class ListQueryProbe {
     private readonly recorder: Recorder,
     private readonly orm: MikroORM,
     private readonly events: EventService,
-    private readonly calendarId: string,
+    private readonly calendar: { calendarId: string; subject: string },
   ) {}
 
   static async open(opts: { databaseUrl: string; calendarId: string; key: ServiceAccountKey; emulatorUrl: string; impersonateUser: string }): Promise<ListQueryProbe> {
@@ -66,8 +66,8 @@ export class ListQueryProbe {
       return query(config, values);
     };
     // Listing never calls Google; the service needs a gateway all the same, so it gets a real one.
-    const google = new GoogleCalendarGateway({ credentials: opts.key, impersonateUser: opts.impersonateUser, apiBaseUrl: opts.emulatorUrl });
-    const probe = new ListQueryProbe(recorder, orm, new EventService({ em: orm.em, google }), opts.calendarId);
+    const google = new GoogleCalendarGateway({ credentials: opts.key, apiBaseUrl: opts.emulatorUrl });
+    const probe = new ListQueryProbe(recorder, orm, new EventService({ em: orm.em, google }), { calendarId: opts.calendarId, subject: opts.impersonateUser });
     // A fresh ORM's first query is preceded by its own check that the database exists: keep that
     // out of the recording with one unrecorded call.
     await probe.events.listEvents(probe.scope, { timeMin: new Date(0), timeMax: new Date(60_000), limit: 1 });
@@ -93,7 +93,7 @@ export class ListQueryProbe {
   }
 
   private get scope() {
-    return { userId: 'bench-user', calendarId: this.calendarId };
+    return { userId: 'bench-user', ...this.calendar };
   }
 
   async close(): Promise<void> {

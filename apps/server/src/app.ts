@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { appRouter, createTokenVerifier, errorBody, INTERNAL_ERROR_MESSAGE, signToken, type ApiDeps } from '@calsync/api';
-import { listWatchedCalendars } from '@calsync/calendar';
+import { summarizeCalendars } from '@calsync/calendar';
 import { JobScheduler } from '@calsync/jobs';
 import { createExpressMiddleware as createAgendashMiddleware } from 'agendash';
 import express, { type ErrorRequestHandler } from 'express';
@@ -20,12 +20,17 @@ import { notificationUrl, WEBHOOK_PATH, webhookRateLimit, webhookRouter } from '
 import { webPage } from './http/web-page.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { DEV_DOMAIN } from './google.ts';
+import { addLogFields } from './log-context.ts';
 import { buildServices } from './services.ts';
 
 export interface RunningApp {
   url: string;
-  /** Present in development when no auth secret was configured: a ready-to-use token. */
-  devToken: string | undefined;
+  /**
+   * Present in development when no auth secret was configured: ready-to-use tokens, one per
+   * user of the emulator's Workspace domain (or one user of the shared calendar).
+   */
+  devTokens: Array<{ label: string; email: string; admin: boolean; token: string }> | undefined;
   emulatorUrl: string | undefined;
   /** Present in development when no dashboard credentials were configured. */
   devDashboard: { user: string; password: string } | undefined;
@@ -35,6 +40,14 @@ export interface RunningApp {
   /** Resolves when no sync is running or queued (tests, benchmarks). */
   syncIdle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** `{a: {b: value}}` for the dotted claim path `a.b`: the admin claim of a dev token. */
+function claimAt(path: string, value: string): Record<string, unknown> {
+  return path
+    .split('.')
+    .reverse()
+    .reduce<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
 }
 
 /** Builds everything from the config and starts serving. The composition root. */
@@ -79,22 +92,33 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   };
   const metrics = createMetrics({
     logger,
-    watchedCalendars: () => (services ? listWatchedCalendars(services.db.orm.em.fork()) : Promise.resolve([])),
+    calendarSummary: async () => {
+      if (!services) throw new Error('not started yet');
+      return summarizeCalendars(services.db.orm.em.fork(), { now: new Date(), expiringWithinMs: 24 * 3600_000, maxSyncAgeMs: config.health.maxSyncAgeMs });
+    },
+    queuedGoogleCalls: () => services?.google.gateway.queuedCalls ?? 0,
   });
   try {
     services = await buildServices(config, logger, {
       notificationUrl: notificationUrl(config.sync.webhookBaseUrl ?? url),
       observers: { google: metrics.google, sync: metrics.sync },
     });
-    const { db, google, sync, watch, syncScheduler, receiver, events, changes } = services;
+    const { db, google, sync, watch, syncScheduler, receiver, events, changes, calendars } = services;
     rateLimits = await createRateLimits({ databaseUrl: db.url, config: config.http.rateLimit, logger });
 
     let jwtSecret = config.auth.jwtSecret;
-    let devToken: string | undefined;
+    let devTokens: RunningApp['devTokens'];
     if (!jwtSecret && !config.auth.jwksUrl) {
       // loadConfig refuses production without a secret, so this is development only.
-      jwtSecret = randomBytes(32).toString('base64url');
-      devToken = await signToken(jwtSecret, 'dev-user', { expiresIn: '30d', email: 'dev.user@calsync.test' });
+      const secret = (jwtSecret = randomBytes(32).toString('base64url'));
+      const users = google.devUsers ?? [{ email: `dev.user@${DEV_DOMAIN}`, label: 'Dev user', admin: false }];
+      const { path, value } = config.auth.adminClaim;
+      devTokens = await Promise.all(
+        users.map(async (u) => ({
+          ...u,
+          token: await signToken(secret, u.email, { expiresIn: '30d', email: u.email, ...(u.admin ? { claims: claimAt(path, value) } : {}) }),
+        })),
+      );
     }
 
     let dashboard = config.jobs.dashboard;
@@ -121,8 +145,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       sync,
       watch,
       changes,
-      calendarId: google.calendarId,
+      calendars,
       verifyToken: createTokenVerifier({ ...config.auth, jwtSecret }),
+      observeScope: (scope) => addLogFields({ calendarId: scope.calendarId }),
     };
 
     const app = express();
@@ -144,7 +169,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     app.use(
       calendarHealthRouter({
         em: () => db.orm.em.fork(),
-        checkGoogleAccess: () => google.gateway.checkAccess(),
+        // The credentials themselves (delegation mode), or acting as the shared calendar's user.
+        checkGoogleAccess: () => google.gateway.checkAccess(google.access.mode === 'shared' ? google.access.subject : undefined),
         maxSyncAgeMs: config.health.maxSyncAgeMs,
         logger,
       }),
@@ -176,7 +202,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
 
     return {
       url,
-      devToken,
+      devTokens,
       devDashboard,
       devMetricsToken,
       jobs,

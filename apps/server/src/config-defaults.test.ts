@@ -1,5 +1,5 @@
 import { DEFAULT_SYNC_PACING } from '@calsync/calendar';
-import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, MAX_CHANNEL_TTL_SECONDS } from '@calsync/google';
+import { DEFAULT_QUOTA_LIMITS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, MAX_CHANNEL_TTL_SECONDS } from '@calsync/google';
 import { DEFAULT_JOBS_CONFIG } from '@calsync/jobs';
 import { expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
@@ -10,7 +10,7 @@ it('takes the default of each setting a package uses from that package', () => {
   expect(c.google).toMatchObject({
     timeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     retry: { maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts, maxTotalMs: DEFAULT_RETRY_POLICY.maxTotalMs },
-    rateLimit: { requestsPerMinute: DEFAULT_RATE_LIMIT.requestsPerMinute, maxConcurrent: DEFAULT_RATE_LIMIT.maxConcurrent },
+    quota: DEFAULT_QUOTA_LIMITS,
   });
   expect(c.jobs.config).toEqual(DEFAULT_JOBS_CONFIG);
   expect(c.sync).toMatchObject({ ...DEFAULT_SYNC_PACING, channelTtlSeconds: MAX_CHANNEL_TTL_SECONDS });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { DEFAULT_SYNC_PACING } from '@calsync/calendar';
-import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, MAX_CHANNEL_TTL_SECONDS } from '@calsync/google';
+import { DEFAULT_QUOTA_LIMITS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_POLICY, MAX_CHANNEL_TTL_SECONDS } from '@calsync/google';
 import { DEFAULT_JOBS_CONFIG, type JobsConfig } from '@calsync/jobs';
 import { z } from 'zod';
 
@@ -30,16 +30,31 @@ export interface Config {
   /** How long in-flight requests get to finish on shutdown. */
   shutdownGraceMs: number;
   database: { url: string | undefined; embeddedDataDir: string | undefined };
-  auth: { jwtSecret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
+  auth: {
+    jwtSecret: string | undefined;
+    jwksUrl: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+    /** Who is an admin: the claim at `path` (dotted) equals `value` (or is a list holding it). */
+    adminClaim: { path: string; value: string };
+  };
   google: {
     /** Parsed service-account key; undefined = run against the in-process emulator. */
     credentials: { client_email: string; private_key: string; private_key_id?: string | undefined } | undefined;
+    /** Shared mode: the calendar every user shares (`primary` = the acting principal's own). */
     calendarId: string;
+    /** Shared mode: the Workspace user the service account acts as for it. */
     impersonateUser: string | undefined;
+    /**
+     * Set: every user of these Workspace domains connects their own calendar (domain-wide
+     * delegation). Unset: shared mode. Development with the built-in emulator defaults to its domain.
+     */
+    workspaceDomains: string[] | undefined;
     apiBaseUrl: string | undefined;
     timeoutMs: number;
     retry: { maxAttempts: number; maxTotalMs: number };
-    rateLimit: { requestsPerMinute: number; maxConcurrent: number };
+    /** Google's quotas as this process's limits. */
+    quota: { perUserPerMinute: number; perProjectPerMinute: number; maxConcurrent: number };
   };
   emulator: { port: number };
   jobs: {
@@ -54,12 +69,16 @@ export interface Config {
     /** Derives the per-channel tokens; undefined = random per run (dev only). */
     webhookSecret: string | undefined;
     channelTtlSeconds: number;
-    /** At most one notification-driven sync per calendar per this interval; 0 = no coalescing. */
+    /** Syncs of one calendar in a burst at least this far apart; 0 = no coalescing. */
     minIntervalMs: number;
     /** During a burst of notifications the next sync waits until they pause this long... */
     burstQuietMs: number;
     /** ...but never longer than this after the first notification that waits for it. */
     burstMaxWaitMs: number;
+    /** Lone notifications of a calendar that sync at once before bursts begin (grows back one per minIntervalMs). */
+    immediateBudget: number;
+    /** Syncs running at once across all calendars (per process). */
+    maxConcurrent: number;
   };
   metrics: {
     /** Bearer token of GET /metrics; undefined = generated in development, /metrics off in production. */
@@ -159,6 +178,8 @@ const EnvSchema = z.object({
   AUTH_JWKS_URL: optional.pipe(z.url().optional()),
   AUTH_ISSUER: optional,
   AUTH_AUDIENCE: optional,
+  AUTH_ADMIN_CLAIM: optional.transform((v) => v ?? 'role'),
+  AUTH_ADMIN_VALUE: optional.transform((v) => v ?? 'admin'),
   GOOGLE_SERVICE_ACCOUNT_JSON: optional,
   GOOGLE_CALENDAR_ID: optional.transform((v) => v ?? 'primary'),
   GOOGLE_IMPERSONATE_USER: optional.pipe(z.email().optional()),
@@ -166,8 +187,17 @@ const EnvSchema = z.object({
   GOOGLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
   GOOGLE_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(DEFAULT_RETRY_POLICY.maxAttempts),
   GOOGLE_RETRY_MAX_TOTAL: duration(DEFAULT_RETRY_POLICY.maxTotalMs),
-  GOOGLE_MAX_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RATE_LIMIT.requestsPerMinute),
-  GOOGLE_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(DEFAULT_RATE_LIMIT.maxConcurrent),
+  GOOGLE_WORKSPACE_DOMAINS: optional.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const domains = v.split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== '');
+    for (const domain of domains) {
+      if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domain)) ctx.addIssue({ code: 'custom', message: `"${domain}" is not a domain such as acme.com` });
+    }
+    return domains.length > 0 ? domains : undefined;
+  }),
+  GOOGLE_QUOTA_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_QUOTA_LIMITS.perUserPerMinute),
+  GOOGLE_QUOTA_PER_PROJECT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000_000).default(DEFAULT_QUOTA_LIMITS.perProjectPerMinute),
+  GOOGLE_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(DEFAULT_QUOTA_LIMITS.maxConcurrent),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   WEBHOOK_BASE_URL: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
   WEBHOOK_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -175,11 +205,17 @@ const EnvSchema = z.object({
   SYNC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.minIntervalMs),
   SYNC_BURST_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.burstQuietMs),
   SYNC_BURST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.burstMaxWaitMs),
+  SYNC_IMMEDIATE_BUDGET: z.coerce.number().int().min(0).max(100).default(DEFAULT_SYNC_PACING.immediateBudget),
+  SYNC_MAX_CONCURRENT: z.coerce.number().int().min(1).max(1000).default(DEFAULT_SYNC_PACING.maxConcurrent),
   JOBS_ENABLED: bool(true),
   JOB_RENEW_CHANNELS_EVERY: duration(DEFAULT_JOBS_CONFIG.every['renew-channels']),
   JOB_RECONCILE_EVERY: duration(DEFAULT_JOBS_CONFIG.every.reconcile),
   JOB_CLEANUP_EVERY: duration(DEFAULT_JOBS_CONFIG.every.cleanup),
   JOBS_PROCESS_EVERY: duration(DEFAULT_JOBS_CONFIG.processEveryMs),
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(DEFAULT_JOBS_CONFIG.concurrency),
+  JOB_CALENDARS_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_JOBS_CONFIG.calendarsPerMinute),
+  JOB_FAILURE_BACKOFF: duration(DEFAULT_JOBS_CONFIG.failureBackoff.baseMs),
+  JOB_FAILURE_BACKOFF_MAX: duration(DEFAULT_JOBS_CONFIG.failureBackoff.maxMs),
   CHANNEL_RENEW_BEFORE: duration(DEFAULT_JOBS_CONFIG.renewBeforeMs),
   SILENT_CHANNEL_AFTER: duration(DEFAULT_JOBS_CONFIG.silentChannelAfterMs),
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_JOBS_CONFIG.eventRetentionDays),
@@ -234,15 +270,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE,
     database: { url: e.DATABASE_URL, embeddedDataDir: e.EMBEDDED_PG_DATA_DIR },
-    auth: { jwtSecret: e.AUTH_JWT_SECRET, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE },
+    auth: {
+      jwtSecret: e.AUTH_JWT_SECRET,
+      jwksUrl: e.AUTH_JWKS_URL,
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      adminClaim: { path: e.AUTH_ADMIN_CLAIM, value: e.AUTH_ADMIN_VALUE },
+    },
     google: {
       credentials,
       calendarId: e.GOOGLE_CALENDAR_ID,
       impersonateUser: e.GOOGLE_IMPERSONATE_USER,
+      workspaceDomains: e.GOOGLE_WORKSPACE_DOMAINS,
       apiBaseUrl: e.GOOGLE_API_BASE_URL,
       timeoutMs: e.GOOGLE_TIMEOUT_MS,
       retry: { maxAttempts: e.GOOGLE_RETRY_MAX_ATTEMPTS, maxTotalMs: e.GOOGLE_RETRY_MAX_TOTAL },
-      rateLimit: { requestsPerMinute: e.GOOGLE_MAX_REQUESTS_PER_MINUTE, maxConcurrent: e.GOOGLE_MAX_CONCURRENCY },
+      quota: { perUserPerMinute: e.GOOGLE_QUOTA_PER_USER_PER_MINUTE, perProjectPerMinute: e.GOOGLE_QUOTA_PER_PROJECT_PER_MINUTE, maxConcurrent: e.GOOGLE_MAX_CONCURRENCY },
     },
     emulator: { port: e.EMULATOR_PORT },
     jobs: {
@@ -255,6 +298,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         cancelledRetentionDays: e.CANCELLED_EVENT_RETENTION_DAYS,
         historyRetentionDays: e.JOB_HISTORY_RETENTION_DAYS,
         processEveryMs: e.JOBS_PROCESS_EVERY,
+        concurrency: e.JOB_CONCURRENCY,
+        calendarsPerMinute: e.JOB_CALENDARS_PER_MINUTE,
+        failureBackoff: { baseMs: e.JOB_FAILURE_BACKOFF, maxMs: e.JOB_FAILURE_BACKOFF_MAX },
       },
       dashboard: e.JOBS_DASHBOARD_USER && e.JOBS_DASHBOARD_PASSWORD ? { user: e.JOBS_DASHBOARD_USER, password: e.JOBS_DASHBOARD_PASSWORD } : undefined,
     },
@@ -265,6 +311,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       minIntervalMs: e.SYNC_MIN_INTERVAL_MS,
       burstQuietMs: e.SYNC_BURST_QUIET_MS,
       burstMaxWaitMs: e.SYNC_BURST_MAX_WAIT_MS,
+      immediateBudget: e.SYNC_IMMEDIATE_BUDGET,
+      maxConcurrent: e.SYNC_MAX_CONCURRENT,
     },
     metrics: { token: e.METRICS_TOKEN },
     health: { maxSyncAgeMs: e.HEALTH_MAX_SYNC_AGE },

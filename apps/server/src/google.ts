@@ -1,41 +1,50 @@
-import { GoogleCalendarGateway, type GatewayObserver } from '@calsync/google';
+import type { CalendarAccess } from '@calsync/calendar';
+import { GoogleCalendarGateway, type GatewayObserver, type GoogleGatewayConfig } from '@calsync/google';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
 export interface GoogleSetup {
   gateway: GoogleCalendarGateway;
-  /** The calendar served, with `primary` resolved to the acting user's address (a stable key for our rows). */
-  calendarId: string;
+  /** Whose calendars are served: one shared calendar, or each user's own (domain-wide delegation). */
+  access: CalendarAccess;
   /** Set when the in-process emulator stands in for Google. */
   emulatorUrl: string | undefined;
+  /** Development with the emulator: the Workspace users it knows (dev tokens are made for them). */
+  devUsers: DevUser[] | undefined;
   close(): Promise<void>;
 }
 
-const DEV_USER = 'dev.user@calsync.test';
+export interface DevUser {
+  email: string;
+  label: string;
+  admin: boolean;
+}
+
+/** The built-in emulator's Workspace domain, and its users (development only). */
+export const DEV_DOMAIN = 'calsync.test';
+const DEV_USERS: DevUser[] = [
+  { email: `rep.one@${DEV_DOMAIN}`, label: 'Rep One', admin: false },
+  { email: `rep.two@${DEV_DOMAIN}`, label: 'Rep Two', admin: false },
+  { email: `admin@${DEV_DOMAIN}`, label: 'Admin', admin: true },
+];
 
 /**
  * Real Google when a service account is configured; otherwise the emulator, started in this
  * process with a freshly generated dev service account (with domain-wide delegation, so Meet
- * links and attendees work as they do for a real Workspace deployment).
+ * links and attendees work as they do for a real Workspace deployment) and a Workspace domain of
+ * a few users.
  */
 export async function setUpGoogle(config: Config, logger: Logger, observer?: GatewayObserver): Promise<GoogleSetup> {
   const g = config.google;
+  const gatewayConfig: Omit<GoogleGatewayConfig, 'credentials' | 'apiBaseUrl'> = { timeoutMs: g.timeoutMs, retry: g.retry, quota: g.quota, observer };
   if (g.credentials) {
-    const gateway = new GoogleCalendarGateway({
-      credentials: g.credentials,
-      impersonateUser: g.impersonateUser,
-      apiBaseUrl: g.apiBaseUrl,
-      timeoutMs: g.timeoutMs,
-      retry: g.retry,
-      rateLimit: g.rateLimit,
-      observer,
-    });
-    const calendarId = resolveCalendarId(g.calendarId, g.impersonateUser ?? g.credentials.client_email);
+    const gateway = new GoogleCalendarGateway({ ...gatewayConfig, credentials: g.credentials, apiBaseUrl: g.apiBaseUrl });
+    const access = accessOf(config, g.workspaceDomains, g.credentials.client_email);
     logger.info(
-      { calendarId, impersonating: g.impersonateUser ?? null, apiBaseUrl: g.apiBaseUrl ?? 'https://www.googleapis.com' },
+      { ...describeAccess(access), apiBaseUrl: g.apiBaseUrl ?? 'https://www.googleapis.com' },
       'using Google Calendar with the configured service account',
     );
-    return { gateway, calendarId, emulatorUrl: undefined, close: async () => {} };
+    return { gateway, access, emulatorUrl: undefined, devUsers: undefined, close: async () => {} };
   }
 
   // Loaded only here: a deployment with real credentials never carries the emulator in memory.
@@ -43,13 +52,29 @@ export async function setUpGoogle(config: Config, logger: Logger, observer?: Gat
   const emulator = await startEmulator({ port: config.emulator.port });
   const key = await generateServiceAccountKey({ clientEmail: 'calsync-dev@calsync-dev.iam.gserviceaccount.com' });
   emulator.registerServiceAccount(key, { domainWideDelegation: true });
-  const impersonateUser = g.impersonateUser ?? DEV_USER;
-  const gateway = new GoogleCalendarGateway({ credentials: key, impersonateUser, apiBaseUrl: emulator.url, timeoutMs: g.timeoutMs, retry: g.retry, rateLimit: g.rateLimit, observer });
+  emulator.control.addDomain(DEV_DOMAIN, { users: [...DEV_USERS.map((u) => u.email), `dev.user@${DEV_DOMAIN}`] });
+  const gateway = new GoogleCalendarGateway({ ...gatewayConfig, credentials: key, apiBaseUrl: emulator.url });
+  // Development shows the product as a team uses it: each rep connects their own calendar.
+  // GOOGLE_IMPERSONATE_USER alone asks for the shared calendar instead.
+  const domains = g.workspaceDomains ?? (g.impersonateUser ? undefined : [DEV_DOMAIN]);
+  const access = accessOf(config, domains, key.client_email);
   logger.warn(
-    { emulatorUrl: emulator.url, impersonating: impersonateUser },
+    { emulatorUrl: emulator.url, ...describeAccess(access) },
     'GOOGLE_SERVICE_ACCOUNT_JSON is not set: using the built-in Google Calendar emulator (no real Google calls)',
   );
-  return { gateway, calendarId: resolveCalendarId(g.calendarId, impersonateUser), emulatorUrl: emulator.url, close: () => emulator.close() };
+  return { gateway, access, emulatorUrl: emulator.url, devUsers: access.mode === 'delegation' ? DEV_USERS : undefined, close: () => emulator.close() };
+}
+
+function accessOf(config: Config, domains: string[] | undefined, serviceAccount: string): CalendarAccess {
+  if (domains) return { mode: 'delegation', domains };
+  const subject = config.google.impersonateUser;
+  return { mode: 'shared', calendarId: resolveCalendarId(config.google.calendarId, subject ?? serviceAccount), subject };
+}
+
+function describeAccess(access: CalendarAccess): Record<string, unknown> {
+  return access.mode === 'shared'
+    ? { mode: 'shared calendar', calendarId: access.calendarId, impersonating: access.subject ?? null }
+    : { mode: 'each user their own calendar (domain-wide delegation)', domains: access.domains };
 }
 
 /**

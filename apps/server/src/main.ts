@@ -34,16 +34,22 @@ const app = await startApp(config, logger).catch((err: unknown) => {
 releaseUnusedMemory();
 
 logger.info({ url: app.url, trpc: `${app.url}/trpc`, emulator: app.emulatorUrl ?? null, jobs: app.jobs ? `${app.url}/jobs` : null }, 'calendar service listening');
-if (app.devToken) {
+if (app.devTokens) {
   // A human reads this once at start-up; these are throwaway dev credentials, not configured secrets.
+  const tokens = app.devTokens
+    .map(
+      (u) =>
+        `  ${u.label} (${u.email}${u.admin ? ', admin' : ''}):\n  ${u.token}\n` +
+        // The token rides in the fragment, which browsers never send: it stays out of access logs.
+        (hasWebPage() ? `  Web page: ${app.url}/#token=${u.token}\n` : ''),
+    )
+    .join('\n');
   process.stdout.write(
     `\n  Calendar service: ${app.url}  (tRPC at ${app.url}/trpc)\n` +
       (app.emulatorUrl ? `  Google: built-in emulator at ${app.emulatorUrl} (set GOOGLE_SERVICE_ACCOUNT_JSON for real Google)\n` : '') +
       (app.devDashboard ? `  Jobs dashboard: ${app.url}/jobs  (user ${app.devDashboard.user}, password ${app.devDashboard.password})\n` : '') +
       (app.devMetricsToken ? `  Metrics: ${app.url}/metrics  (Authorization: Bearer ${app.devMetricsToken}; METRICS_TOKEN not set)\n` : '') +
-      `  Dev token (AUTH_JWT_SECRET not set; valid 30 days, this run only):\n\n  ${app.devToken}\n\n` +
-      // The token rides in the fragment, which browsers never send: it stays out of access logs.
-      (hasWebPage() ? `  Web page: ${app.url}/#token=${app.devToken}\n\n` : ''),
+      `  Dev tokens (AUTH_JWT_SECRET not set; valid 30 days, this run only):\n\n${tokens}\n`,
   );
 } else if (app.devDashboard || app.devMetricsToken) {
   process.stdout.write(

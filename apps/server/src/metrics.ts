@@ -1,4 +1,4 @@
-import type { SyncObserver, WatchedCalendar } from '@calsync/calendar';
+import { CALENDAR_STATES, type CalendarSummary, type SyncObserver } from '@calsync/calendar';
 import type { GatewayObserver } from '@calsync/google';
 import { JOB_NAMES, type JobObserver } from '@calsync/jobs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -8,7 +8,8 @@ import type { Logger } from './logger.ts';
  * The one module that defines metrics. Everything else reports through the narrow observers
  * below, so packages stay free of prom-client and every metric name is found here. Names follow
  * Prometheus conventions: `calsync_` prefix, base units (seconds), `_total` on counters; labels
- * have bounded values only (routes, operations, outcomes, job names, watched calendars).
+ * have bounded values only (routes, operations, outcomes, job names, calendar states): never a
+ * calendar or user, so 10,000 calendars cost no more series than one.
  */
 
 export const WEBHOOK_RESULTS = ['accepted', 'duplicate', 'sync-handshake', 'forbidden', 'invalid', 'error'] as const;
@@ -34,8 +35,10 @@ export interface Metrics {
 }
 
 export interface MetricsOptions {
-  /** Read at scrape time for the per-calendar gauges (current rows, not a cached copy). */
-  watchedCalendars: () => Promise<WatchedCalendar[]>;
+  /** Read at scrape time for the calendar gauges (current rows, not a cached copy). */
+  calendarSummary: () => Promise<CalendarSummary>;
+  /** Calls to Google waiting under the quotas, now. */
+  queuedGoogleCalls: () => number;
   logger: Logger;
   now?: () => Date;
 }
@@ -132,56 +135,67 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     registers,
   });
 
+  const calendarFailures = new Counter({
+    name: 'calsync_calendar_failures_total',
+    help: "Failures of one calendar's background work (it goes to state error and is retried with backoff), by job.",
+    labelNames: ['job'] as const,
+    registers,
+  });
+
   // Gauges read from the database when scraped: they must show the rows as they are, including
-  // a calendar whose channel was renewed by another process. One read per scrape serves all
-  // three (prom-client collects metrics concurrently).
-  let scrape: Promise<WatchedCalendar[] | null> | undefined;
-  const readCalendars = async (): Promise<WatchedCalendar[] | null> => {
+  // a calendar whose channel was renewed by another process. One aggregate query per scrape
+  // serves all of them (prom-client collects metrics concurrently), and none has a calendar
+  // label: the series stay the same few with 10,000 calendars. Details: the admin list.
+  let scrape: Promise<CalendarSummary | null> | undefined;
+  const readSummary = async (): Promise<CalendarSummary | null> => {
     try {
-      return await opts.watchedCalendars();
+      return await opts.calendarSummary();
     } catch (err) {
       // The scrape must still answer (process and request metrics matter most when the
-      // database is down); the per-calendar series go absent, which is what alerts look for.
-      opts.logger.warn({ err }, 'metrics: could not read the watched calendars');
+      // database is down); the calendar series go absent, which is what alerts look for.
+      opts.logger.warn({ err }, 'metrics: could not read the calendars');
       return null;
     }
   };
-  const calendarsNow = () => (scrape ??= readCalendars());
+  const summaryNow = () => (scrape ??= readSummary());
+  const gauge = (name: string, help: string, read: (s: CalendarSummary) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        // Reset first: a value must never outlive the rows it came from.
+        this.reset();
+        const summary = await summaryNow();
+        if (summary) this.set(read(summary));
+      },
+    });
 
   new Gauge({
-    name: 'calsync_watched_calendars',
-    help: 'Calendars being watched (active push sync); absent when the database could not be read.',
+    name: 'calsync_calendars',
+    help: 'Connected calendars by state (active, disconnected, error); absent when the database could not be read.',
+    labelNames: ['state'] as const,
     registers,
     async collect() {
-      // Reset first: a value must never outlive the rows it came from.
       this.reset();
-      const calendars = await calendarsNow();
-      if (calendars) this.set(calendars.length);
+      const summary = await summaryNow();
+      if (summary) for (const state of CALENDAR_STATES) this.set({ state }, summary.byState[state]);
     },
   });
+  gauge('calsync_watched_calendars', 'Active calendars with a live push channel.', (s) => s.watched);
+  gauge('calsync_watch_channels_expiring', 'Push channels of active calendars that expire within a day (expired ones included).', (s) => s.channelsExpiring);
+  gauge('calsync_watch_channels_expired', 'Push channels of active calendars that have expired: changes in Google no longer reach us.', (s) => s.channelsExpired);
+  gauge(
+    'calsync_sync_oldest_success_age_seconds',
+    'Age of the oldest last successful sync among watched active calendars (0 when none is watched).',
+    (s) => (s.oldestLastSyncAt ? Math.max(0, Math.round((now().getTime() - s.oldestLastSyncAt.getTime()) / 1000)) : 0),
+  );
   new Gauge({
-    name: 'calsync_watch_channel_seconds_to_expiry',
-    help: 'Seconds until the push channel of each watched calendar expires (negative: expired).',
-    labelNames: ['calendar_id'] as const,
+    name: 'calsync_google_queued_calls',
+    help: "Calls to Google waiting for their turn under Google's quotas (per user and per project).",
     registers,
-    async collect() {
-      this.reset();
-      const t = now().getTime();
-      for (const c of (await calendarsNow()) ?? []) {
-        if (c.channel) this.set({ calendar_id: c.calendarId }, Math.round((c.channel.expiration.getTime() - t) / 1000));
-      }
-    },
-  });
-  new Gauge({
-    name: 'calsync_sync_last_success_timestamp_seconds',
-    help: 'Unix time of the last successful sync of each watched calendar.',
-    labelNames: ['calendar_id'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const c of (await calendarsNow()) ?? []) {
-        if (c.lastSyncAt) this.set({ calendar_id: c.calendarId }, c.lastSyncAt.getTime() / 1000);
-      }
+    collect() {
+      this.set(opts.queuedGoogleCalls());
     },
   });
 
@@ -191,6 +205,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     jobRuns.inc({ job }, 0);
     jobFailures.inc({ job }, 0);
   }
+  for (const job of ['renew-channels', 'reconcile']) calendarFailures.inc({ job }, 0);
   for (const kind of ['full', 'incremental']) for (const outcome of ['success', 'error']) syncRuns.inc({ kind, outcome }, 0);
   syncChanged.inc(0);
   syncDeleted.inc(0);
@@ -229,6 +244,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       },
     },
     jobs: {
+      onCalendarFailed(job) {
+        calendarFailures.inc({ job });
+      },
       onRun(e) {
         jobRuns.inc({ job: e.job });
         if (e.outcome === 'failure') jobFailures.inc({ job: e.job });

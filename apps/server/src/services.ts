@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CALENDAR_CHANGES_CHANNEL, CalendarChanges, EventService, NotificationReceiver, SyncScheduler, SyncService, WatchService, type SyncObserver } from '@calsync/calendar';
+import { CALENDAR_CHANGES_CHANNEL, CalendarChanges, CalendarDirectory, EventService, NotConnectedError, NotificationReceiver, SyncScheduler, SyncService, WatchService, type SyncObserver } from '@calsync/calendar';
 import { AdvisoryLocks, listenChannel } from '@calsync/db';
 import type { GatewayObserver } from '@calsync/google';
 import type { Config } from './config.ts';
@@ -14,6 +14,8 @@ export interface Services {
   sync: SyncService;
   syncScheduler: SyncScheduler;
   watch: WatchService;
+  /** Which calendar each caller reaches; connecting and disconnecting calendars. */
+  calendars: CalendarDirectory;
   receiver: NotificationReceiver;
   /** Changes of the calendar made in this process or another one, for live updates (`calendar.onChange`). */
   changes: CalendarChanges;
@@ -26,6 +28,12 @@ export interface ServiceObservers {
   google?: GatewayObserver;
   sync?: SyncObserver;
 }
+
+/**
+ * Channels opened together (a wave of connects) would all expire together: up to a tenth of the
+ * lifetime is taken off at random per channel, so renewals spread out over time.
+ */
+const CHANNEL_TTL_JITTER = 0.1;
 
 /** Everything but HTTP, built from the config: shared by the server and the jobs CLI. */
 export async function buildServices(config: Config, logger: Logger, opts: { notificationUrl: string; observers?: ServiceObservers }): Promise<Services> {
@@ -64,10 +72,18 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       minIntervalMs: config.sync.minIntervalMs,
       burstQuietMs: config.sync.burstQuietMs,
       burstMaxWaitMs: config.sync.burstMaxWaitMs,
+      immediateBudget: config.sync.immediateBudget,
+      maxConcurrent: config.sync.maxConcurrent,
       logger,
       run: async (calendarId) => {
-        const outcome = await sync.syncIfIdle(calendarId);
-        return { busy: !outcome.ran };
+        try {
+          const outcome = await sync.syncIfIdle(calendarId);
+          return { busy: !outcome.ran };
+        } catch (err) {
+          // Disconnected after its notification came: nothing to catch up on, nothing to retry.
+          if (err instanceof NotConnectedError) return { busy: false };
+          throw err;
+        }
       },
     });
     closers.push(() => syncScheduler.stop());
@@ -83,8 +99,17 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       google: google.gateway,
       sync,
       logger,
-      config: { notificationUrl: opts.notificationUrl, webhookSecret, channelTtlSeconds: config.sync.channelTtlSeconds },
+      config: { notificationUrl: opts.notificationUrl, webhookSecret, channelTtlSeconds: config.sync.channelTtlSeconds, channelTtlJitter: CHANNEL_TTL_JITTER },
     });
+    const calendars = new CalendarDirectory({
+      em: db.orm.em,
+      google: google.gateway,
+      watch,
+      access: google.access,
+      logger,
+      renewBeforeMs: config.jobs.config.renewBeforeMs,
+    });
+    await calendars.ensureShared();
     return {
       db,
       google,
@@ -92,6 +117,7 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       sync,
       syncScheduler,
       watch,
+      calendars,
       receiver: new NotificationReceiver({ em: db.orm.em, scheduler: syncScheduler, webhookSecret, logger }),
       changes,
       close,

@@ -56,6 +56,10 @@ const callers: Record<Procedure, (c: CalendarClient, input: unknown) => Promise<
   watch: (c, i) => c.calendar.watch.mutate(i as Inputs['watch']),
   stopWatch: (c, i) => c.calendar.stopWatch.mutate(i as Inputs['stopWatch']),
   sync: (c, i) => c.calendar.sync.mutate(i as Inputs['sync']),
+  connection: (c) => c.calendar.connection.query(),
+  connect: (c, i) => c.calendar.connect.mutate(i as Inputs['connect']),
+  disconnect: (c, i) => c.calendar.disconnect.mutate(i as Inputs['disconnect']),
+  calendars: (c, i) => c.calendar.calendars.query(i as Inputs['calendars']),
 };
 const PROCEDURES = Object.keys(callers) as Procedure[];
 

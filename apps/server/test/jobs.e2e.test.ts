@@ -110,8 +110,8 @@ describe('reconcile', () => {
   it('re-creates a channel lost at Google, after which pushes flow again', async () => {
     const channel = await sys.client.calendar.watch.mutate();
     // The channel dies at Google (stopped elsewhere); our row still believes in it.
-    const gateway = new GoogleCalendarGateway({ credentials: sys.key, impersonateUser: sys.calendarId, apiBaseUrl: sys.emulator.url });
-    await gateway.stopChannel(channel.channelId, channel.resourceId);
+    const gateway = new GoogleCalendarGateway({ credentials: sys.key, apiBaseUrl: sys.emulator.url });
+    await gateway.stopChannel(sys.calendarId, channel.channelId, channel.resourceId);
     sys.emulator.control.createEvent(sys.calendarId, personEvent('made while the channel was dead'));
     await sys.settle();
     expect(await sys.localEvents()).toEqual([]);
@@ -149,6 +149,10 @@ describe('cleanup', () => {
     await mk('endedbeyondretention', daysAgo(366), 'confirmed', 366); // ended 366 days ago: goes
     await mk('endedwithinretention', daysAgo(364), 'confirmed', 364); // ended 364 days ago: stays
     await mk('upcoming', daysAgo(-3), 'confirmed', 1); // stays
+    await sys.sql.query(
+      `insert into connected_calendars (calendar_id, state, state_since, created_at, updated_at)
+       values ('stopped@acme.test', 'disconnected', now(), now(), now()), ('watched@acme.test', 'active', now(), now(), now()), ('x', 'active', now(), now(), now())`,
+    );
     await sys.sql.query(
       `insert into calendar_sync_states (id, calendar_id, channel_id, resource_id, expiration, active, created_at, updated_at)
        values (gen_random_uuid(), 'stopped@acme.test', 'old-channel', 'res', now() - interval '1 day', false, now(), now()),

@@ -2,7 +2,12 @@ import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jo
 
 export interface AuthUser {
   id: string;
+  /** The token's `email` claim, lower case. */
   email?: string | undefined;
+  /** The token's `email_verified` claim is true: the email may identify the user's Google account. */
+  emailVerified?: boolean | undefined;
+  /** The token carries the configured admin claim (see AuthConfig.adminClaim). */
+  admin?: boolean | undefined;
 }
 
 export interface AuthConfig {
@@ -12,6 +17,27 @@ export interface AuthConfig {
   jwksUrl?: string | undefined;
   issuer?: string | undefined;
   audience?: string | undefined;
+  /**
+   * Who is an admin: the claim at `path` (dots go into objects, e.g. `app_metadata.role`) equals
+   * `value`, or is a list holding it. Unset: nobody.
+   */
+  adminClaim?: { path: string; value: string } | undefined;
+}
+
+/** The claim at a dotted path of a token's payload. */
+function claimAt(payload: Record<string, unknown>, path: string): unknown {
+  let current: unknown = payload;
+  for (const part of path.split('.')) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function isAdmin(payload: Record<string, unknown>, adminClaim: AuthConfig['adminClaim']): boolean {
+  if (!adminClaim) return false;
+  const claim = claimAt(payload, adminClaim.path);
+  return claim === adminClaim.value || (Array.isArray(claim) && claim.includes(adminClaim.value));
 }
 
 export type TokenVerifier = (token: string) => Promise<AuthUser | null>;
@@ -44,8 +70,9 @@ export function createTokenVerifier(config: AuthConfig, opts: { now?: () => numb
       try {
         const { payload } = await attempt();
         if (typeof payload.sub !== 'string' || payload.sub === '') return null;
+        const email = typeof payload.email === 'string' && payload.email !== '' ? payload.email.toLowerCase() : undefined;
         return {
-          user: { id: payload.sub, email: typeof payload.email === 'string' ? payload.email : undefined },
+          user: { id: payload.sub, email, emailVerified: email !== undefined && payload.email_verified === true, admin: isAdmin(payload, config.adminClaim) },
           expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
         };
       } catch {
@@ -85,9 +112,12 @@ export function rememberVerified(verify: (token: string) => Promise<VerifiedToke
   };
 }
 
-/** Signs an HS256 token: the dev token printed at start-up, and tokens in tests. */
-export function signToken(secret: string, sub: string, opts: { expiresIn?: string; email?: string } = {}): Promise<string> {
-  return new SignJWT(opts.email ? { email: opts.email } : {})
+/**
+ * Signs an HS256 token: the dev tokens printed at start-up, and tokens in tests. An email is
+ * signed as verified (this signer vouches for it); `claims` adds others (e.g. an admin role).
+ */
+export function signToken(secret: string, sub: string, opts: { expiresIn?: string; email?: string; claims?: Record<string, unknown> } = {}): Promise<string> {
+  return new SignJWT({ ...opts.claims, ...(opts.email ? { email: opts.email, email_verified: true } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
     .setIssuedAt()

@@ -1,4 +1,4 @@
-import type { CalendarChanges, EventService, SyncService, WatchService } from '@calsync/calendar';
+import type { CalendarChanges, CalendarDirectory, CalendarScope, Caller, EventService, SyncService, WatchService } from '@calsync/calendar';
 import { bearerToken, type AuthUser, type TokenVerifier } from './auth.ts';
 
 /** Everything procedures need, built once by the app and passed in. */
@@ -8,14 +8,21 @@ export interface ApiDeps {
   watch: WatchService;
   /** Where `calendar.onChange` subscriptions hear about changes (syncs and writes in this process). */
   changes: CalendarChanges;
-  /** The Google calendar this deployment serves. */
-  calendarId: string;
+  /** Which calendar each caller reaches; connecting and disconnecting calendars. */
+  calendars: CalendarDirectory;
   verifyToken: TokenVerifier;
+  /** Told the scope of each call once it is known (e.g. to put the calendar on its log lines). */
+  observeScope?: ((scope: CalendarScope) => void) | undefined;
 }
 
 export interface Context {
   deps: ApiDeps;
   user: AuthUser | null;
+}
+
+/** The authenticated user as the calendar directory sees them. */
+export function callerOf(user: AuthUser): Caller {
+  return { id: user.id, email: user.email, emailVerified: user.emailVerified === true, admin: user.admin === true };
 }
 
 /** Plain function of explicit dependencies: tests call routers with it and no HTTP. */

@@ -10,7 +10,7 @@ export type ErrorCode = TRPCError['code'];
 
 /** The body of every JSON error answer outside tRPC's own envelope: the REST API and the server's other routes. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; fields?: FieldError[] };
+  error: { code: ErrorCode; message: string; fields?: FieldError[]; reason?: string };
 }
 
 /**
@@ -19,8 +19,8 @@ export interface ErrorBody {
  */
 export const INTERNAL_ERROR_MESSAGE = 'Internal error; the request may be retried (with the same idempotency key for creates).';
 
-export function errorBody(code: ErrorCode, message: string, fields?: FieldError[]): ErrorBody {
-  return { error: { code, message, ...(fields ? { fields } : {}) } };
+export function errorBody(code: ErrorCode, message: string, fields?: FieldError[], reason?: string | null): ErrorBody {
+  return { error: { code, message, ...(fields ? { fields } : {}), ...(reason ? { reason } : {}) } };
 }
 
 /**

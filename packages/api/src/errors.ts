@@ -1,4 +1,4 @@
-import { BusyError, ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '@calsync/calendar';
+import { BusyError, ConflictError, ConnectError, type ConnectFailure, NotConnectedError, NotFoundError, PreconditionFailedError, ValidationError } from '@calsync/calendar';
 import { GoogleApiError, type GoogleErrorKind } from '@calsync/google';
 import { TRPCError } from '@trpc/server';
 
@@ -20,6 +20,15 @@ const GOOGLE_CODES: Record<GoogleErrorKind, Code> = {
   invalid: 'BAD_REQUEST',
 };
 
+const CONNECT_CODES: Record<ConnectFailure, Code> = {
+  no_email: 'FORBIDDEN',
+  domain_not_allowed: 'FORBIDDEN',
+  delegation_not_allowed: 'FORBIDDEN',
+  unknown_user: 'NOT_FOUND',
+  not_admin: 'FORBIDDEN',
+  shared_mode: 'BAD_REQUEST',
+};
+
 /** The one mapping from domain and Google failures to API error codes. Unknown errors stay unknown. */
 export function toTRPCError(err: unknown): TRPCError | null {
   if (err instanceof TRPCError) return err;
@@ -28,5 +37,18 @@ export function toTRPCError(err: unknown): TRPCError | null {
   if (err instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: err.message, cause: err });
   if (err instanceof PreconditionFailedError) return new TRPCError({ code: 'PRECONDITION_FAILED', message: err.message, cause: err });
   if (err instanceof ConflictError || err instanceof BusyError) return new TRPCError({ code: 'CONFLICT', message: err.message, cause: err });
+  // Not connected: a state the caller resolves by connecting, not a permission the caller lacks for good.
+  if (err instanceof NotConnectedError) return new TRPCError({ code: 'PRECONDITION_FAILED', message: err.message, cause: err });
+  if (err instanceof ConnectError) return new TRPCError({ code: CONNECT_CODES[err.failure], message: err.message, cause: err });
+  return null;
+}
+
+/**
+ * A machine-readable reason beside the code, where a client acts on it: `calendar_not_connected`
+ * (show "connect my calendar"), or why a connect failed.
+ */
+export function reasonOf(error: TRPCError): string | null {
+  if (error.cause instanceof NotConnectedError) return 'calendar_not_connected';
+  if (error.cause instanceof ConnectError) return error.cause.failure;
   return null;
 }

@@ -1,10 +1,10 @@
 import { EventPage, ValidationError, type CalendarScope } from '@calsync/calendar';
 import { GoogleApiError } from '@calsync/google';
 import { initTRPC, TRPCError } from '@trpc/server';
-import { ZodError } from 'zod';
-import type { Context } from './context.ts';
+import { z, ZodError } from 'zod';
+import { callerOf, type Context } from './context.ts';
 import { errorMessage, type FieldError } from './error-body.ts';
-import { toTRPCError } from './errors.ts';
+import { reasonOf, toTRPCError } from './errors.ts';
 import { encodeEventPage } from './calendar/wire.ts';
 import { createTransformer, knownOutput } from './transformer.ts';
 
@@ -25,6 +25,7 @@ const t = initTRPC.context<Context>().create({
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
         fieldErrors: fieldErrors ?? null,
+        reason: reasonOf(error),
         retryable: google?.retryable ?? false,
         googleReason: google?.reason ?? null,
       },
@@ -70,7 +71,22 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
  * A procedure on the caller's calendar: the one place that decides which calendar a call acts
  * on (`ctx.scope`), so no procedure builds it by hand.
  */
-export const calendarProcedure = protectedProcedure.use(({ ctx, next }) => {
-  const scope: CalendarScope = { userId: ctx.user.id, calendarId: ctx.deps.calendarId };
+export const calendarProcedure = protectedProcedure.use(async ({ ctx, getRawInput, next }) => {
+  const scope: CalendarScope = await ctx.deps.calendars.resolve(callerOf(ctx.user), requestedCalendar(await getRawInput()));
+  ctx.deps.observeScope?.(scope);
   return next({ ctx: { ...ctx, scope } });
 });
+
+/**
+ * The `calendarId` a call names, read before the procedure's own input schema (which also
+ * declares it, so the client's types have it): the scope must be known first.
+ */
+function requestedCalendar(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !('calendarId' in raw) || raw.calendarId === undefined) return undefined;
+  const parsed = calendarIdInput.safeParse(raw.calendarId);
+  if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'calendarId: must be a calendar id', cause: new ValidationError('calendarId', 'must be a calendar id (1-1024 characters)') });
+  return parsed.data;
+}
+
+/** A connected calendar's id (Google's, e.g. a user's address): admins name other users' calendars with it. */
+export const calendarIdInput = z.string().min(1).max(1024);

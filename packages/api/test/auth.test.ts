@@ -10,7 +10,25 @@ describe('HS256 tokens', () => {
   const verify = createTokenVerifier({ jwtSecret: secret });
 
   it('accepts a valid token and returns its subject as the user', async () => {
-    expect(await verify(await signToken(secret, 'user-7', { email: 'rep@acme.test' }))).toEqual({ id: 'user-7', email: 'rep@acme.test' });
+    expect(await verify(await signToken(secret, 'user-7', { email: 'rep@acme.test' }))).toEqual({ id: 'user-7', email: 'rep@acme.test', emailVerified: true, admin: false });
+  });
+
+  it("trusts an email only when the token says it is verified, and lower-cases it", async () => {
+    const unverified = await new SignJWT({ email: 'Rep@Acme.Test' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    const verified = await new SignJWT({ email: 'Rep@Acme.Test', email_verified: true }).setProtectedHeader({ alg: 'HS256' }).setSubject('u2').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    expect(await verify(unverified)).toMatchObject({ email: 'rep@acme.test', emailVerified: false });
+    expect(await verify(verified)).toMatchObject({ email: 'rep@acme.test', emailVerified: true });
+  });
+
+  it('makes admins of tokens with the configured claim (a dotted path; a value or a list holding it)', async () => {
+    const admins = createTokenVerifier({ jwtSecret: secret, adminClaim: { path: 'app_metadata.role', value: 'calendar-admin' } });
+    const token = (claims: Record<string, unknown>) => signToken(secret, `u-${JSON.stringify(claims)}`, { claims });
+    expect(await admins(await token({ app_metadata: { role: 'calendar-admin' } }))).toMatchObject({ admin: true });
+    expect(await admins(await token({ app_metadata: { role: ['viewer', 'calendar-admin'] } }))).toMatchObject({ admin: true });
+    expect(await admins(await token({ app_metadata: { role: 'viewer' } }))).toMatchObject({ admin: false });
+    expect(await admins(await token({ role: 'calendar-admin' }))).toMatchObject({ admin: false });
+    // Without the setting nobody is an admin.
+    expect(await verify(await token({ app_metadata: { role: 'calendar-admin' } }))).toMatchObject({ admin: false });
   });
 
   it('rejects expired, foreign-signed, subject-less and garbage tokens', async () => {
@@ -27,7 +45,7 @@ describe('HS256 tokens', () => {
     const key = new TextEncoder().encode(secret);
     const good = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer('crm').setAudience('calsync').setExpirationTime('1h').sign(key);
     const wrongAud = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer('crm').setAudience('other').setExpirationTime('1h').sign(key);
-    expect(await strict(good)).toEqual({ id: 'u', email: undefined });
+    expect(await strict(good)).toEqual({ id: 'u', email: undefined, emailVerified: false, admin: false });
     expect(await strict(wrongAud)).toBeNull();
   });
 });
@@ -53,8 +71,8 @@ describe('JWKS tokens (e.g. Supabase, Auth0)', () => {
   it('verifies RS256 tokens against the key set, alongside an HS256 secret', async () => {
     const verify = createTokenVerifier({ jwksUrl, jwtSecret: secret });
     const rs = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('sb-user').setExpirationTime('1h').sign(privateKey);
-    expect(await verify(rs)).toEqual({ id: 'sb-user', email: undefined });
-    expect(await verify(await signToken(secret, 'hs-user'))).toEqual({ id: 'hs-user', email: undefined });
+    expect(await verify(rs)).toEqual({ id: 'sb-user', email: undefined, emailVerified: false, admin: false });
+    expect(await verify(await signToken(secret, 'hs-user'))).toEqual({ id: 'hs-user', email: undefined, emailVerified: false, admin: false });
     const other = await generateKeyPair('RS256');
     const forged = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('x').setExpirationTime('1h').sign(other.privateKey);
     expect(await verify(forged)).toBeNull();
@@ -79,9 +97,9 @@ describe('remembering verified tokens', () => {
     let clock = Date.now();
     const verify = createTokenVerifier({ jwtSecret: secret }, { now: () => clock });
     const token = await signToken(secret, 'user-9', { expiresIn: '30s' });
-    expect(await verify(token)).toEqual({ id: 'user-9', email: undefined });
+    expect(await verify(token)).toEqual({ id: 'user-9', email: undefined, emailVerified: false, admin: false });
     clock += 29_000;
-    expect(await verify(token)).toEqual({ id: 'user-9', email: undefined });
+    expect(await verify(token)).toEqual({ id: 'user-9', email: undefined, emailVerified: false, admin: false });
     clock += 2_000;
     expect(await verify(token)).toBeNull();
   });

@@ -33,3 +33,37 @@ export class ConflictError extends Error {
 export class BusyError extends Error {
   override readonly name = 'BusyError';
 }
+
+/** The calendar asked for is not connected (never, or no longer): nothing can be synced or written. */
+export class NotConnectedError extends Error {
+  override readonly name = 'NotConnectedError';
+  constructor(readonly calendarId: string | undefined, message?: string) {
+    super(message ?? 'You have no connected Google calendar: connect it first (calendar.connect).');
+  }
+}
+
+/** Why a calendar could not be connected; each says what to do about it. */
+export type ConnectFailure =
+  /** The token carries no (verified) email address to find the user's Google account by. */
+  | 'no_email'
+  /** The user's domain is not one of GOOGLE_WORKSPACE_DOMAINS. */
+  | 'domain_not_allowed'
+  /** Google refused domain-wide delegation for the service account (Admin console set-up). */
+  | 'delegation_not_allowed'
+  /** Google knows no active user by that address (no such user, or suspended). */
+  | 'unknown_user'
+  /** Only an admin may connect or disconnect another user's calendar. */
+  | 'not_admin'
+  /** Shared mode: the one shared calendar is configured, not connected per user. */
+  | 'shared_mode';
+
+export class ConnectError extends Error {
+  override readonly name = 'ConnectError';
+  constructor(
+    readonly failure: ConnectFailure,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,3 +1,23 @@
+export {
+  CalendarDirectory,
+  type CalendarAccess,
+  type CalendarDirectoryDeps,
+  type Caller,
+  type Connection,
+} from './calendars/directory.ts';
+export { CALENDAR_STATES, ConnectedCalendar, type CalendarState } from './calendars/entity.ts';
+export {
+  calendarsDueForReconcile,
+  calendarsDueForRenewal,
+  markFailed,
+  markHealthy,
+  stampReconciled,
+  summarizeCalendars,
+  type CalendarStatus,
+  type CalendarSummary,
+  type ConnectedCalendarRow,
+  type DueCalendar,
+} from './calendars/store.ts';
 export { CALENDAR_CHANGES_CHANNEL, CalendarChanges, type CalendarChange, type ChangePublisher } from './changes.ts';
 export { decodeCursor, encodeCursor, type ListPosition } from './event/cursor.ts';
 export { entities } from './entities.ts';
@@ -27,14 +47,14 @@ export {
   type ResponseStatus,
 } from './event/shape.ts';
 export { timeInput } from './event/validation.ts';
-export { BusyError, ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from './errors.ts';
+export { BusyError, ConflictError, ConnectError, NotConnectedError, NotFoundError, PreconditionFailedError, ValidationError, type ConnectFailure } from './errors.ts';
 export { EventService, type CalendarScope, EventPage, type EventServiceDeps, type ListEventsInput } from './event/service.ts';
 export { cancelGoogleEvents, deleteExpiredEvents, listWindowQuery, upsertGoogleEvents, type WindowQuery } from './event/store.ts';
 export { silentLogger, type Logger } from './logger.ts';
 export { channelToken } from './sync/channel-token.ts';
 export { NotificationReceiver, type NotificationOutcome, type PushNotification } from './sync/notification-receiver.ts';
 export { DEFAULT_SYNC_PACING, SyncScheduler, type SyncRunner, type SyncSchedulerOptions } from './sync/sync-scheduler.ts';
-export { readSyncHealth, type CalendarHealth, type SyncHealth } from './sync/sync-health.ts';
+export { readSyncHealth, type SyncHealth } from './sync/sync-health.ts';
 export {
   SyncService,
   type FullSyncReason,

@@ -1,11 +1,13 @@
 import { UniqueConstraintViolationException, ValidationError } from '@mikro-orm/core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestOrm } from '@calsync/db/testing/hooks';
 import { entities } from '../src/entities.ts';
 import { CalendarEvent } from '../src/event/entity.ts';
 import type { Attendee as CalendarEventAttendee, EventStatus as CalendarEventStatus } from '../src/event/shape.ts';
+import { connectCalendars } from './support.ts';
 
 const orm = useTestOrm({ entities });
+beforeAll(() => connectCalendars(orm, 'cal-unique', 'cal-unique-other', 'cal-check', 'cal-upsert', 'cal-json'));
 
 /** Every column the sync owns, spelled out: upsertMany only updates the columns present in the data. */
 function eventRow(calendarId: string, googleEventId: string, overrides: Partial<{

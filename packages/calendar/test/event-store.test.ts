@@ -1,12 +1,14 @@
 import { useTestOrm } from '@calsync/db/testing/hooks';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
 import { fromGoogleEvent, isCancelledStub } from '../src/event/google.ts';
 import type { GoogleEventFields } from '../src/event/shape.ts';
 import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEvents, upsertGoogleEventsCounted } from '../src/event/store.ts';
+import { connectCalendars } from './support.ts';
 
 // The guarded upsert is what keeps late or duplicated Google data from rolling rows back.
 const orm = useTestOrm({ entities });
+beforeAll(() => connectCalendars(orm, 'rep@acme.test', 'other@acme.test'));
 beforeEach(async () => {
   await orm.em.fork().execute('delete from calendar_events');
 });

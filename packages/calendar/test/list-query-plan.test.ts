@@ -2,10 +2,12 @@ import { useTestOrm } from '@calsync/db/testing/hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
 import { listWindow, listWindowQuery } from '../src/event/store.ts';
+import { connectCalendars } from './support.ts';
 
 // The list query must stay two bounded index range scans merged in order, however late in a
 // long calendar the window is: no sequential scan, no sort of the matching rows.
 const orm = useTestOrm({ entities });
+beforeAll(() => connectCalendars(orm, 'rep@acme.test'));
 const CAL = 'rep@acme.test';
 
 beforeAll(async () => {

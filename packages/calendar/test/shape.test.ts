@@ -1,6 +1,6 @@
 import { useTestOrm } from '@calsync/db/testing/hooks';
 import type { GoogleEvent } from '@calsync/google';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
 import { entriesOf, snakeCase } from '../src/event/field.ts';
 import { fromGoogleEvent, isCancelledStub, toGoogleEventBody } from '../src/event/google.ts';
@@ -8,11 +8,13 @@ import { createEventInput, updateEventInput } from '../src/event/inputs.ts';
 import { EVENT_COLUMNS, toEventDTO } from '../src/event/row.ts';
 import { EVENT_FIELDS } from '../src/event/shape.ts';
 import { findEventByGoogleId, upsertGoogleEvents } from '../src/event/store.ts';
+import { connectCalendars } from './support.ts';
 
 // Everything about an event is derived from the shape: these tests fail when a derived place
 // (the table, the column lists, the row mapping, the upsert, the Google mapping, the inputs)
 // drops or misplaces a field.
 const orm = useTestOrm({ entities });
+beforeAll(() => connectCalendars(orm, 'rep@acme.test'));
 
 const FIELDS = entriesOf(EVENT_FIELDS);
 const API_NAMES = FIELDS.filter((f) => f.field.api).map((f) => f.name);

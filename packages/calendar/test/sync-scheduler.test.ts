@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SyncScheduler, type SyncSchedulerOptions } from '../src/sync/sync-scheduler.ts';
+import { DEFAULT_SYNC_PACING, SyncScheduler, type SyncSchedulerOptions } from '../src/sync/sync-scheduler.ts';
 
 // Time is the one thing faked here: the scheduler's decisions are all about when.
 beforeEach(() => {
@@ -22,7 +22,7 @@ function recorder(opts: { durationMs?: number; fail?: () => boolean; busy?: () =
 
 /** The server's defaults unless a test says otherwise. */
 function scheduler(run: SyncSchedulerOptions['run'], opts: Partial<SyncSchedulerOptions> = {}) {
-  return new SyncScheduler({ run, minIntervalMs: 500, burstQuietMs: 250, burstMaxWaitMs: 1500, ...opts });
+  return new SyncScheduler({ run, ...DEFAULT_SYNC_PACING, ...opts });
 }
 
 /** One request every `everyMs` for `forMs`; returns when the last one was made. */
@@ -46,6 +46,48 @@ describe('SyncScheduler', () => {
     s.request('cal');
     await vi.advanceTimersByTimeAsync(0);
     expect(r.starts.map((t) => t - t0)).toEqual([0, 600]);
+  });
+
+  it("syncs a person's second quick edit at once too, and only then starts waiting (a budget of immediate syncs)", async () => {
+    const r = recorder({ durationMs: 20 });
+    const s = scheduler(r.run);
+    const t0 = Date.now();
+    for (const at of [0, 300, 350]) {
+      await vi.advanceTimersByTimeAsync(at - (Date.now() - t0));
+      s.request('cal');
+    }
+    await vi.advanceTimersByTimeAsync(5000);
+    // Two immediate syncs (the budget), then the third edit waits: quiet for 250 ms, and at
+    // least minIntervalMs after the second sync started.
+    expect(r.starts.map((t) => t - t0)).toEqual([0, 300, 800]);
+    // The budget grows back: after a quiet second a lone edit syncs at once again.
+    const t1 = Date.now();
+    s.request('cal');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.starts.at(-1)).toBe(t1);
+  });
+
+  it('runs at most maxConcurrent syncs across calendars; the others start in the order they became due', async () => {
+    const order: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const s = scheduler(
+      async (calendarId) => {
+        order.push(calendarId);
+        maxRunning = Math.max(maxRunning, ++running);
+        await new Promise((r) => setTimeout(r, 100));
+        running--;
+        return { busy: false };
+      },
+      { maxConcurrent: 3 },
+    );
+    for (const c of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) s.request(c);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['a', 'b', 'c']);
+    await vi.advanceTimersByTimeAsync(1000);
+    await s.idle();
+    expect(order).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect(maxRunning).toBe(3);
   });
 
   it('turns a storm of 1,000 requests over one second into a leading sync and one after it', async () => {

@@ -1,10 +1,12 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestOrm } from '@calsync/db/testing/hooks';
 import { entities } from '../src/entities.ts';
 import { CalendarSyncState } from '../src/sync/sync-state-entity.ts';
+import { connectCalendars } from './support.ts';
 
 const orm = useTestOrm({ entities });
+beforeAll(() => connectCalendars(orm, 'primary@example.com', 'a@example.com', 'b@example.com', 'c@example.com', 'd@example.com'));
 
 describe('calendar_sync_states', () => {
   it('stores one row per calendar with defaults and a numeric message number', async () => {

@@ -1,5 +1,5 @@
 import type { GoogleErrorKind } from './errors.ts';
-import type { RateLimit } from './rate-limiter.ts';
+import type { QuotaLimits } from './quota.ts';
 import type { RetryPolicy } from './retry.ts';
 
 /** The fields of a Google service-account key JSON that the gateway needs. */
@@ -11,8 +11,6 @@ export interface ServiceAccountCredentials {
 
 export interface GoogleGatewayConfig {
   credentials: ServiceAccountCredentials;
-  /** Domain-wide delegation: the Workspace user the service account acts as. */
-  impersonateUser?: string | undefined;
   /**
    * Sends both the token call (`<base>/token`) and the API calls (`<base>/calendar/v3/...`)
    * somewhere other than Google, e.g. the local emulator. Unset = real Google.
@@ -22,8 +20,8 @@ export interface GoogleGatewayConfig {
   timeoutMs?: number | undefined;
   /** Retry policy for failed calls; what is not given comes from DEFAULT_RETRY_POLICY. */
   retry?: Partial<RetryPolicy> | undefined;
-  /** Per-process cap on calls; what is not given comes from DEFAULT_RATE_LIMIT. */
-  rateLimit?: Partial<RateLimit> | undefined;
+  /** Google's quotas as this process's limits; what is not given comes from DEFAULT_QUOTA_LIMITS. */
+  quota?: Partial<QuotaLimits> | undefined;
   /** Told about every attempt (metrics, logs). */
   observer?: GatewayObserver | undefined;
 }

@@ -7,11 +7,13 @@ export {
   type GoogleGatewayConfig,
   type ServiceAccountCredentials,
 } from './config.ts';
-export { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.ts';
+export { AccessTokens, MAX_CACHED_TOKENS } from './auth.ts';
+export { DEFAULT_QUOTA_LIMITS, QuotaLimiter, type QuotaLimits } from './quota.ts';
 export { DEFAULT_RETRY_POLICY, nextDelay, type RetryPolicy } from './retry.ts';
 export { classifyGoogleError, GoogleApiError, type GoogleErrorKind } from './errors.ts';
 export {
   GoogleCalendarGateway,
+  type CalendarRef,
   type InsertEventOptions,
   type ListEventsOptions,
   type ListEventsPage,

@@ -10,12 +10,13 @@ type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emulator: Emulator;
 let gateway: GoogleCalendarGateway;
 const user = 'rep@acme.test';
+const primary = { calendarId: 'primary', subject: user };
 
 beforeAll(async () => {
   emulator = await startEmulator();
   const key = await generateServiceAccountKey();
   emulator.registerServiceAccount(key, { domainWideDelegation: true });
-  gateway = new GoogleCalendarGateway({ credentials: key, impersonateUser: user, apiBaseUrl: emulator.url });
+  gateway = new GoogleCalendarGateway({ credentials: key, apiBaseUrl: emulator.url });
 });
 afterAll(async () => {
   await emulator?.close();
@@ -34,33 +35,33 @@ const body = { summary: 'x', start: { dateTime: '2031-01-01T10:00:00Z' }, end: {
 
 describe('GoogleCalendarGateway', () => {
   it('gets a token from the base URL and acts as the delegated user', async () => {
-    await gateway.checkAccess();
-    const created = await gateway.insertEvent('primary', body, { id: 'gtest00001', createMeetLink: true });
+    await gateway.checkAccess(primary.subject);
+    const created = await gateway.insertEvent(primary, body, { id: 'gtest00001', createMeetLink: true });
     expect(created.organizer?.email).toBe(user);
     expect(created.hangoutLink).toMatch(/^https:\/\/meet\.google\.com\//);
     expect(emulator.control.stats().token).toBeGreaterThanOrEqual(1);
   });
 
   it('classifies 409, 404, 410 and 412', async () => {
-    const dup = await googleError(gateway.insertEvent('primary', body, { id: 'gtest00001', createMeetLink: false }));
+    const dup = await googleError(gateway.insertEvent(primary, body, { id: 'gtest00001', createMeetLink: false }));
     expect([dup.kind, dup.status, dup.retryable]).toEqual(['conflict', 409, false]);
 
-    const missing = await googleError(gateway.getEvent('primary', 'missing0000'));
+    const missing = await googleError(gateway.getEvent(primary, 'missing0000'));
     expect([missing.kind, missing.status, missing.reason]).toEqual(['not_found', 404, 'notFound']);
 
-    const created = await gateway.insertEvent('primary', body, { id: 'gtest00002', createMeetLink: false });
-    const stale = await googleError(gateway.patchEvent('primary', 'gtest00002', { summary: 'y' }, { ifMatch: '"stale"' }));
+    const created = await gateway.insertEvent(primary, body, { id: 'gtest00002', createMeetLink: false });
+    const stale = await googleError(gateway.patchEvent(primary, 'gtest00002', { summary: 'y' }, { ifMatch: '"stale"' }));
     expect([stale.kind, stale.status, stale.reason]).toEqual(['precondition_failed', 412, 'conditionNotMet']);
     expect(created.etag).toBeTruthy();
 
-    await gateway.deleteEvent('primary', 'gtest00002');
-    const gone = await googleError(gateway.deleteEvent('primary', 'gtest00002'));
+    await gateway.deleteEvent(primary, 'gtest00002');
+    const gone = await googleError(gateway.deleteEvent(primary, 'gtest00002'));
     expect([gone.kind, gone.status, gone.reason]).toEqual(['gone', 410, 'deleted']);
   });
 
   it('classifies bad input as invalid and a range error with Google’s reason', async () => {
     const err = await googleError(
-      gateway.insertEvent('primary', { ...body, end: { dateTime: '2031-01-01T09:00:00Z' } }, { id: 'gtest00003', createMeetLink: false }),
+      gateway.insertEvent(primary, { ...body, end: { dateTime: '2031-01-01T09:00:00Z' } }, { id: 'gtest00003', createMeetLink: false }),
     );
     expect([err.kind, err.status, err.reason]).toEqual(['invalid', 400, 'timeRangeEmpty']);
   });
@@ -68,7 +69,7 @@ describe('GoogleCalendarGateway', () => {
   it('classifies an unknown service account as an auth error without leaking the key', async () => {
     const stranger = await generateServiceAccountKey();
     const g = new GoogleCalendarGateway({ credentials: stranger, apiBaseUrl: emulator.url });
-    const err = await googleError(g.getEvent('primary', 'someevent00'));
+    const err = await googleError(g.getEvent(primary, 'someevent00'));
     expect(err.kind).toBe('auth');
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/GOOGLE_SERVICE_ACCOUNT_JSON/);
@@ -78,8 +79,8 @@ describe('GoogleCalendarGateway', () => {
   it('classifies delegation refused for the subject as an auth error that names the fix', async () => {
     const key = await generateServiceAccountKey();
     emulator.registerServiceAccount(key, { domainWideDelegation: false });
-    const g = new GoogleCalendarGateway({ credentials: key, impersonateUser: user, apiBaseUrl: emulator.url });
-    const err = await googleError(g.getEvent('primary', 'someevent00'));
+    const g = new GoogleCalendarGateway({ credentials: key, apiBaseUrl: emulator.url });
+    const err = await googleError(g.getEvent(primary, 'someevent00'));
     expect(err.kind).toBe('auth');
     expect(err.message).toMatch(/domain-wide delegation/);
   });
@@ -87,7 +88,7 @@ describe('GoogleCalendarGateway', () => {
   it('classifies an unreachable Google as retryable', async () => {
     const key = await generateServiceAccountKey();
     const g = new GoogleCalendarGateway({ credentials: key, apiBaseUrl: 'http://127.0.0.1:9', timeoutMs: 2000, retry: { maxAttempts: 2, baseDelayMs: 10 } });
-    const err = await googleError(g.getEvent('primary', 'someevent00'));
+    const err = await googleError(g.getEvent(primary, 'someevent00'));
     expect(err.kind).toBe('unavailable');
     expect(err.retryable).toBe(true);
   });

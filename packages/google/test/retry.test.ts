@@ -1,9 +1,9 @@
 import { generateServiceAccountKey, startEmulator } from '@calsync/google-calendar-emulator';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GoogleCallEvent } from '../src/config.ts';
 import { GoogleApiError } from '../src/errors.ts';
 import { GoogleCalendarGateway } from '../src/gateway.ts';
-import { RateLimiter } from '../src/rate-limiter.ts';
+import { QuotaLimiter } from '../src/quota.ts';
 import { nextDelay, type RetryPolicy } from '../src/retry.ts';
 
 const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxTotalMs: 5_000 };
@@ -28,30 +28,77 @@ describe('nextDelay', () => {
   });
 });
 
-describe('RateLimiter', () => {
+describe('QuotaLimiter', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
-  it('lets a burst through, then holds to the per-minute rate', async () => {
-    vi.useFakeTimers();
-    const limiter = new RateLimiter({ requestsPerMinute: 600, burst: 5, maxConcurrent: 100 });
-    const done: number[] = [];
-    const t0 = Date.now();
-    const calls = Array.from({ length: 8 }, () => limiter.run(async () => done.push(Date.now() - t0)));
-    await vi.advanceTimersByTimeAsync(1000);
-    await Promise.all(calls);
-    // 5 at once, then one per 100 ms (600/min).
-    expect(done).toEqual([0, 0, 0, 0, 0, 100, 200, 300]);
+  afterEach(() => {
     vi.useRealTimers();
   });
+
+  /** Starts `n` calls of `user` that record when they ran (ms since the start). */
+  function calls(limiter: QuotaLimiter, user: string, n: number, log: Array<[string, number]>, t0: number): Array<Promise<unknown>> {
+    return Array.from({ length: n }, () => limiter.run(user, async () => log.push([user, Date.now() - t0])));
+  }
+
+  it("keeps a user within the per-user quota over a sliding minute, while others are served", async () => {
+    const limiter = new QuotaLimiter({ perUserPerMinute: 3, perProjectPerMinute: 1000, maxConcurrent: 100 });
+    const log: Array<[string, number]> = [];
+    const t0 = Date.now();
+    const all = [...calls(limiter, 'busy@acme.test', 5, log, t0), ...calls(limiter, 'quiet@acme.test', 1, log, t0)];
+    await vi.advanceTimersByTimeAsync(0);
+    // The quiet user's one call is not behind the busy user's queue.
+    expect(log.filter(([, at]) => at === 0).map(([u]) => u).sort()).toEqual(['busy@acme.test', 'busy@acme.test', 'busy@acme.test', 'quiet@acme.test']);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(log).toHaveLength(4);
+    await vi.advanceTimersByTimeAsync(3_000);
+    await Promise.all(all);
+    // The busy user's 4th and 5th start once the first three leave the minute.
+    expect(log.filter(([u]) => u === 'busy@acme.test').map(([, at]) => at >= 60_000)).toEqual([false, false, false, true, true]);
+  });
+
+  it('keeps everyone within the project quota, and serves waiting users in turns', async () => {
+    const limiter = new QuotaLimiter({ perUserPerMinute: 100, perProjectPerMinute: 4, maxConcurrent: 100 });
+    const log: Array<[string, number]> = [];
+    const t0 = Date.now();
+    const first = calls(limiter, 'x@acme.test', 4, log, t0);
+    // The project's minute is used up: these wait, a's queue first.
+    const waiting = [...calls(limiter, 'a@acme.test', 4, log, t0), ...calls(limiter, 'b@acme.test', 4, log, t0)];
+    await vi.advanceTimersByTimeAsync(59_000);
+    await Promise.all(first);
+    expect(log).toHaveLength(4);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(log.slice(4).map(([u]) => u)).toEqual(['a@acme.test', 'b@acme.test', 'a@acme.test', 'b@acme.test']);
+    expect(log.slice(4).every(([, at]) => at >= 60_000)).toBe(true);
+    await vi.advanceTimersByTimeAsync(62_000);
+    await Promise.all(waiting);
+    expect(log.slice(8).map(([u]) => u)).toEqual(['a@acme.test', 'b@acme.test', 'a@acme.test', 'b@acme.test']);
+  });
+
+  it("holds a user Google refused, and everyone for a project refusal", async () => {
+    const limiter = new QuotaLimiter({ perUserPerMinute: 100, perProjectPerMinute: 100, maxConcurrent: 100 });
+    const log: Array<[string, number]> = [];
+    const t0 = Date.now();
+    limiter.hold('a@acme.test', 1_000);
+    const first = [...calls(limiter, 'a@acme.test', 1, log, t0), ...calls(limiter, 'b@acme.test', 1, log, t0)];
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(first);
+    expect(log).toEqual([['b@acme.test', 0], ['a@acme.test', 1_000]]);
+    limiter.hold(undefined, 2_000);
+    const second = calls(limiter, 'b@acme.test', 1, log, t0);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await Promise.all(second);
+    expect(log.at(-1)).toEqual(['b@acme.test', 3_000]);
+  });
+
   it('bounds the calls in flight', async () => {
     vi.useRealTimers();
-    const limiter = new RateLimiter({ requestsPerMinute: 60_000, burst: 100, maxConcurrent: 2 });
+    const limiter = new QuotaLimiter({ perUserPerMinute: 1000, perProjectPerMinute: 1000, maxConcurrent: 2 });
     let running = 0;
     let max = 0;
     await Promise.all(
-      Array.from({ length: 10 }, () =>
-        limiter.run(async () => {
+      Array.from({ length: 10 }, (_, i) =>
+        limiter.run(`u${i % 3}@acme.test`, async () => {
           max = Math.max(max, ++running);
           await new Promise((r) => setTimeout(r, 5));
           running--;
@@ -67,6 +114,7 @@ describe('the gateway against a misbehaving Google (emulator faults, real client
   let gateway: GoogleCalendarGateway;
   const events: GoogleCallEvent[] = [];
   const body = { summary: 'x', start: { dateTime: '2031-01-01T10:00:00Z' }, end: { dateTime: '2031-01-01T11:00:00Z' } };
+  const primary = { calendarId: 'primary', subject: 'rep@acme.test' };
 
   beforeAll(async () => {
     vi.useRealTimers();
@@ -75,13 +123,12 @@ describe('the gateway against a misbehaving Google (emulator faults, real client
     emulator.registerServiceAccount(key, { domainWideDelegation: true });
     gateway = new GoogleCalendarGateway({
       credentials: key,
-      impersonateUser: 'rep@acme.test',
       apiBaseUrl: emulator.url,
       timeoutMs: 300,
       retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxTotalMs: 5_000 },
       observer: { onCall: (e) => events.push(e) },
     });
-    await gateway.checkAccess();
+    await gateway.checkAccess(primary.subject);
   });
   afterAll(async () => {
     await emulator?.close();
@@ -97,7 +144,7 @@ describe('the gateway against a misbehaving Google (emulator faults, real client
       { method: 'events.insert', status: 503, times: 1 },
       { method: 'events.insert', status: 429, times: 1 },
     ]);
-    const created = await gateway.insertEvent('primary', body, { id: 'rtest00001', createMeetLink: false });
+    const created = await gateway.insertEvent(primary, body, { id: 'rtest00001', createMeetLink: false });
     expect(created.id).toBe('rtest00001');
     expect(events.filter((e) => e.operation === 'events.insert').map((e) => e.outcome)).toEqual(['unavailable', 'rate_limited', 'success']);
     // Exactly one event despite three inserts: the id is ours.
@@ -106,7 +153,7 @@ describe('the gateway against a misbehaving Google (emulator faults, real client
 
   it("honours Google's Retry-After and retries 403 rate limits", async () => {
     emulator.control.injectFaults([{ method: 'events.get', status: 403, reason: 'userRateLimitExceeded', retryAfterSeconds: 1, times: 1 }]);
-    await gateway.getEvent('primary', 'rtest00001');
+    await gateway.getEvent(primary, 'rtest00001');
     const first = events.find((e) => e.operation === 'events.get');
     expect(first).toMatchObject({ outcome: 'rate_limited', status: 403 });
     expect(first?.retryInMs).toBeGreaterThanOrEqual(1000);
@@ -114,13 +161,13 @@ describe('the gateway against a misbehaving Google (emulator faults, real client
 
   it('does not retry other 4xx', async () => {
     emulator.control.injectFaults([{ method: 'events.get', status: 400, reason: 'invalid', times: 'always' }]);
-    await expect(gateway.getEvent('primary', 'rtest00001')).rejects.toMatchObject({ kind: 'invalid', status: 400 });
+    await expect(gateway.getEvent(primary, 'rtest00001')).rejects.toMatchObject({ kind: 'invalid', status: 400 });
     expect(events.filter((e) => e.operation === 'events.get')).toHaveLength(1);
   });
 
   it('gives up after the bounded attempts with a retryable, classified error', async () => {
     emulator.control.injectFaults([{ method: 'events.list', status: 503, times: 'always' }]);
-    await expect(gateway.listEvents('primary', {})).rejects.toMatchObject({ kind: 'unavailable', retryable: true });
+    await expect(gateway.listEvents(primary, {})).rejects.toMatchObject({ kind: 'unavailable', retryable: true });
     expect(events.filter((e) => e.operation === 'events.list')).toHaveLength(4);
   });
 
@@ -129,7 +176,7 @@ describe('the gateway against a misbehaving Google (emulator faults, real client
       { method: 'events.get', delayMs: 1_000, times: 1 },
       { method: 'events.get', dropConnection: true, times: 1 },
     ]);
-    await gateway.getEvent('primary', 'rtest00001');
+    await gateway.getEvent(primary, 'rtest00001');
     expect(events.filter((e) => e.operation === 'events.get').map((e) => e.outcome)).toEqual(['unavailable', 'unavailable', 'success']);
   });
 
@@ -139,14 +186,13 @@ describe('the gateway against a misbehaving Google (emulator faults, real client
     const seen: GoogleCallEvent[] = [];
     const fresh = new GoogleCalendarGateway({
       credentials: key,
-      impersonateUser: 'rep@acme.test',
       apiBaseUrl: emulator.url,
       retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, maxTotalMs: 5_000 },
       observer: { onCall: (e) => seen.push(e) },
     });
     emulator.control.resetStats();
     emulator.control.injectFaults([{ method: 'token', status: 503, times: 2 }]);
-    await fresh.getEvent('primary', 'rtest00001');
+    await fresh.getEvent(primary, 'rtest00001');
     expect(seen.map((e) => e.outcome)).toEqual(['unavailable', 'unavailable', 'success']);
     expect(emulator.control.stats().token).toBe(3);
   });

@@ -16,6 +16,15 @@ export interface JobsConfig {
   historyRetentionDays: number;
   /** How often Agenda looks for due jobs (ms). */
   processEveryMs: number;
+  /** Calendars renewed or reconciled at once by one run. */
+  concurrency: number;
+  /**
+   * Calendars a run starts per minute at most: a wave over 10,000 calendars is spread out and
+   * leaves room under Google's project quota for what users do meanwhile. 0 = no pacing.
+   */
+  calendarsPerMinute: number;
+  /** A calendar whose background work failed is tried again after this, doubling per failure up to the max (ms). */
+  failureBackoff: { baseMs: number; maxMs: number };
 }
 
 export const DEFAULT_JOBS_CONFIG: JobsConfig = {
@@ -26,6 +35,9 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = {
   cancelledRetentionDays: 7,
   historyRetentionDays: 30,
   processEveryMs: 5_000,
+  concurrency: 8,
+  calendarsPerMinute: 2_000,
+  failureBackoff: { baseMs: 60_000, maxMs: 6 * 3600_000 },
 };
 
 /** Agenda's tables (the PostgreSQL backend's defaults), pruned by cleanup. */

@@ -25,6 +25,8 @@ export interface JobRunEvent {
 
 /** Told about every job run (metrics). */
 export interface JobObserver {
+  /** One calendar's background work failed (the run goes on). */
+  onCalendarFailed?(job: 'renew-channels' | 'reconcile'): void;
   onRun(event: JobRunEvent): void;
 }
 
@@ -127,7 +129,7 @@ export class JobScheduler {
     const t0 = performance.now();
     logger.info({ job: name }, 'job started');
     try {
-      const result = await HANDLERS[name](this.opts.context);
+      const result = await HANDLERS[name]({ ...this.opts.context, onCalendarFailed: (job) => this.opts.observer?.onCalendarFailed?.(job) });
       const durationMs = performance.now() - t0;
       logger.info({ job: name, ms: Math.round(durationMs), ...result }, 'job finished');
       this.notify({ job: name, outcome: 'success', durationMs });

@@ -19,7 +19,8 @@ export async function identifyCaller(
   calls = 1,
 ): Promise<CallerOutcome> {
   const ctx = await createContextFromHeaders(opts.deps, req.headers.authorization);
-  addLogFields({ calendarId: opts.deps.calendarId, ...(ctx.user ? { userId: ctx.user.id } : {}) });
+  // The calendar joins the log fields once the call's scope is known (ApiDeps.observeScope).
+  if (ctx.user) addLogFields({ userId: ctx.user.id });
   if (opts.limiter) {
     const outcome = await opts.limiter.consume(ctx.user ? `user:${ctx.user.id}` : clientKey(req.ip), Math.max(1, calls));
     if (!outcome.allowed) return { ctx, retryAfterSeconds: outcome.retryAfterSeconds };

@@ -1,4 +1,4 @@
-import { readSyncHealth, type CalendarHealth } from '@calsync/calendar';
+import { readSyncHealth, type SyncHealth } from '@calsync/calendar';
 import type { EntityManager } from '@calsync/db';
 import { GoogleApiError } from '@calsync/google';
 import express, { type Router } from 'express';
@@ -91,7 +91,7 @@ export function calendarHealthRouter(deps: CalendarHealthDeps): Router {
     if (access === 'timeout') reasons.push(`google: access token check did not finish within ${googleTimeoutMs} ms`);
     else if (!access.ok) reasons.push(`google: no access token: ${access.problem ?? 'unknown'}`);
 
-    let calendars: CalendarHealth[] | null = null;
+    let calendars: SyncHealth['calendars'] | null = null;
     if (database.ok) {
       try {
         const health = await readSyncHealth(deps.em(), { now: now(), maxSyncAgeMs: deps.maxSyncAgeMs });

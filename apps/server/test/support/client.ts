@@ -13,7 +13,11 @@ export interface UserClient {
  * The typed client of `url` (a server started on startBackingServices' environment) acting as
  * `user`, with a token signed by the test secret. Keyed by user: what a user may see is theirs.
  */
-export async function clientFor(url: string, user: string, opts: { expiresIn?: string } = {}): Promise<UserClient> {
+export async function clientFor(
+  url: string,
+  user: string,
+  opts: { expiresIn?: string; email?: string; claims?: Record<string, unknown> } = {},
+): Promise<UserClient> {
   const token = await signToken(TEST_JWT_SECRET, user, opts);
   return { user, token, client: createCalendarClient({ url: `${url}/trpc`, getToken: () => token }) };
 }

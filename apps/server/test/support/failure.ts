@@ -6,6 +6,8 @@ export interface Failure {
   message: string;
   /** Fields the server named as wrong (BAD_REQUEST). */
   fields: string[];
+  /** What a client acts on beside the code (e.g. calendar_not_connected), or null. */
+  reason: string | null;
 }
 
 /** Awaits a procedure call that must fail and returns the typed error the client received. */
@@ -20,6 +22,7 @@ export async function failure(call: Promise<unknown>): Promise<Failure> {
         httpStatus: e.data?.httpStatus ?? 0,
         message: e.message,
         fields: (e.data?.fieldErrors ?? []).map((f) => f.field),
+        reason: e.data?.reason ?? null,
       };
     }
     throw err;

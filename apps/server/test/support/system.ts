@@ -81,6 +81,10 @@ export async function startSystem(opts: SystemOptions = {}) {
       emulator.control.reset();
       await sql.query('delete from calendar_events');
       await sql.query('delete from calendar_sync_states');
+      // Connected again, as good as new: no failures, never reconciled.
+      await sql.query(
+        `update connected_calendars set state = 'active', state_reason = null, failures = 0, retry_at = null, last_error = null, last_error_at = null, last_reconciled_at = null`,
+      );
     },
     /** After everything in flight settles, our live rows equal Google's, event for event. */
     async expectInSyncWithGoogle(): Promise<void> {

@@ -1,8 +1,42 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { calendarProcedure } from '../trpc.ts';
-import { createEventInput, eventIdInput, listEventsInput, syncInput, updateEventInput, watchInput } from './schemas.ts';
+import { callerOf } from '../context.ts';
+import { calendarProcedure, protectedProcedure } from '../trpc.ts';
+import {
+  connectInput,
+  createEventInput,
+  disconnectInput,
+  eventIdInput,
+  listCalendarsInput,
+  listEventsInput,
+  onChangeInput,
+  syncInput,
+  updateEventInput,
+  watchInput,
+} from './schemas.ts';
 
 export const calendarRouter = {
+  /**
+   * The caller's own calendar as they see it: connected (with its state, channel and last sync)
+   * or not, and whether they may connect it. Never fails for an unconnected caller.
+   */
+  connection: protectedProcedure.query(({ ctx }) => ctx.deps.calendars.connection(callerOf(ctx.user))),
+
+  /**
+   * Connects the caller's own Google Workspace calendar through domain-wide delegation (admins:
+   * any user's, by `userEmail`), opens its push channel and syncs it. Idempotent.
+   */
+  connect: protectedProcedure.input(connectInput).mutation(({ ctx, input }) => ctx.deps.calendars.connect(callerOf(ctx.user), { userEmail: input?.userEmail })),
+
+  /** Stops the calendar's push channel and marks it disconnected; its events go unless `keepEvents`. */
+  disconnect: protectedProcedure
+    .input(disconnectInput)
+    .mutation(({ ctx, input }) => ctx.deps.calendars.disconnect(callerOf(ctx.user), { calendarId: input?.calendarId, keepEvents: input?.keepEvents })),
+
+  /** Connected calendars with their state, channel expiry, last sync and last error (admins). */
+  calendars: protectedProcedure
+    .input(listCalendarsInput)
+    .query(({ ctx, input }) => ctx.deps.calendars.list(callerOf(ctx.user), { after: input?.cursor ?? undefined, limit: input?.limit ?? 100, state: input?.state })),
+
   /** Creates the event in Google (with a Meet link by default) and stores Google's answer. */
   createEvent: calendarProcedure.input(createEventInput).mutation(({ ctx, input }) => ctx.deps.events.createEvent(ctx.scope, input)),
 
@@ -42,7 +76,7 @@ export const calendarRouter = {
    * brought a change made in Google, or a write through this API), so open pages refetch instead
    * of polling. Messages carry counts, not events: the page re-reads the window it shows.
    */
-  onChange: calendarProcedure.subscription(async function* ({ ctx, signal }) {
+  onChange: calendarProcedure.input(onChangeInput).subscription(async function* ({ ctx, signal }) {
     for await (const change of ctx.deps.changes.stream(ctx.scope.calendarId, signal)) {
       yield { changed: change.changed, deleted: change.deleted, source: change.source, at: change.at };
     }

@@ -1,8 +1,17 @@
-import { createEventInput, eventIdInput, timeInput, updateEventInput } from '@calsync/calendar';
+import { CALENDAR_STATES, createEventInput as eventCreate, eventIdInput as eventId, timeInput, updateEventInput as eventUpdate } from '@calsync/calendar';
 import { z } from 'zod';
+import { calendarIdInput } from '../trpc.ts';
 
-/** The procedures' inputs. The event's own inputs (create, update) come from the event shape. */
-export { createEventInput, eventIdInput, updateEventInput };
+/**
+ * The procedures' inputs. The event's own inputs (create, update) come from the event shape; every
+ * procedure on a calendar also takes `calendarId` (admins name any connected calendar with it;
+ * anyone else only their own), which `calendarProcedure` reads.
+ */
+const calendar = { calendarId: calendarIdInput.optional() };
+
+export const createEventInput = eventCreate.safeExtend(calendar);
+export const updateEventInput = eventUpdate.safeExtend(calendar);
+export const eventIdInput = eventId.safeExtend(calendar);
 
 export const MAX_PAGE_SIZE = 2500;
 export const DEFAULT_PAGE_SIZE = 250;
@@ -11,6 +20,7 @@ export const MAX_WINDOW_MS = 366 * 24 * 60 * 60 * 1000;
 
 export const listEventsInput = z
   .strictObject({
+    ...calendar,
     timeMin: timeInput,
     timeMax: timeInput,
     limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
@@ -22,6 +32,23 @@ export const listEventsInput = z
     message: 'the window may span at most 366 days',
   });
 
-export const watchInput = z.strictObject({}).optional();
+export const watchInput = z.strictObject(calendar).optional();
 
-export const syncInput = z.strictObject({ full: z.boolean().default(false) }).optional();
+export const syncInput = z.strictObject({ ...calendar, full: z.boolean().default(false) }).optional();
+
+export const onChangeInput = z.strictObject(calendar).optional();
+
+/** Connect a calendar: your own, or (admins) a user's of an allowed Workspace domain. */
+export const connectInput = z.strictObject({ userEmail: z.email('must be an email address').max(320).optional() }).optional();
+
+/** Disconnect a calendar: your own, or (admins) the one named. Its events are deleted unless `keepEvents`. */
+export const disconnectInput = z.strictObject({ calendarId: calendarIdInput.optional(), keepEvents: z.boolean().default(false) }).optional();
+
+/** Connected calendars, by calendar id (admins). */
+export const listCalendarsInput = z
+  .strictObject({
+    state: z.enum(CALENDAR_STATES).optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+    cursor: calendarIdInput.nullish(),
+  })
+  .optional();

@@ -1,4 +1,4 @@
-import { entriesOf, EVENT_FIELDS, type ColumnKind, type EventDTO, type Field, type SnakeCase } from '@calsync/calendar';
+import { CALENDAR_STATES, entriesOf, EVENT_FIELDS, type CalendarStatus, type ColumnKind, type EventDTO, type Field, type SnakeCase } from '@calsync/calendar';
 import { z } from 'zod';
 
 type ApiKey = keyof EventDTO & string;
@@ -49,6 +49,10 @@ export const restError = z.object({
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
       .describe('For BAD_REQUEST: each wrong field (snake_case, `attendees.1` for list items)'),
+    reason: z
+      .string()
+      .optional()
+      .describe('Where a client acts on it: `calendar_not_connected` (connect the calendar first), or why connecting failed (`domain_not_allowed`, `delegation_not_allowed`, `unknown_user`, ...)'),
   }),
 });
 
@@ -70,3 +74,36 @@ export function toRestEvent(e: EventDTO): RestEvent {
   for (const f of REST_FIELDS) rest[f.columnName] = f.encode(values[f.name]);
   return rest as RestEvent;
 }
+
+/** A connected calendar as REST answers it: CalendarStatus in snake_case, times as ISO 8601. */
+export const restCalendarStatus = z.object({
+  calendar_id: z.string().describe("Google's calendar id (a user's primary calendar: their address)"),
+  subject: z.string().nullable().describe('The Workspace user the service account acts as for it (null: the service account itself)'),
+  owner_id: z.string().nullable().describe('The user (JWT `sub`) it belongs to; null until they first use it, and for the shared calendar'),
+  state: z.enum(CALENDAR_STATES),
+  state_reason: z.string().nullable(),
+  state_since: z.iso.datetime(),
+  failures: z.number().int().describe('Consecutive failures of background work (renewal, reconcile)'),
+  retry_at: z.iso.datetime().nullable().describe('When a calendar in error is tried again'),
+  last_error: z.string().nullable(),
+  last_error_at: z.iso.datetime().nullable(),
+  created_at: z.iso.datetime(),
+  channel_expiration: z.iso.datetime().nullable().describe('When its push channel expires (null: not watched)'),
+  last_sync_at: z.iso.datetime().nullable(),
+  last_notification_at: z.iso.datetime().nullable(),
+});
+/** True when every key K is a key of T: a CalendarStatus field missing from the REST schema fails to compile. */
+type Covers<T, K extends PropertyKey> = [K] extends [keyof T] ? true : never;
+const _statusCovered: Covers<z.output<typeof restCalendarStatus>, SnakeCase<keyof CalendarStatus & string>> = true;
+
+export const restConnection = z.object({
+  mode: z.enum(['shared', 'delegation']).describe('shared: one calendar every user shares; delegation: each user connects their own'),
+  calendar: restCalendarStatus.nullable().describe("The caller's own calendar; null when not connected"),
+  can_connect: z.boolean().describe('The caller may connect their own calendar (POST /calendar/connect)'),
+  admin: z.boolean(),
+});
+
+export const restConnectionList = z.object({
+  items: z.array(restCalendarStatus),
+  next_cursor: z.string().nullable(),
+});

@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { createEventInput, eventIdInput, listEventsInput, updateEventInput } from '../calendar/schemas.ts';
-import { restError, restEvent, restEventList, restWatchChannel } from './event.ts';
+import { connectInput, createEventInput, disconnectInput, eventIdInput, listCalendarsInput, listEventsInput, updateEventInput } from '../calendar/schemas.ts';
+import { restCalendarStatus, restConnection, restConnectionList, restError, restEvent, restEventList, restWatchChannel } from './event.ts';
 import type { FieldMap } from './fields.ts';
-import { CREATE_FIELDS, LIST_PARAMS, REST_OPERATIONS, UPDATE_FIELDS, type RestOperationId } from './operations.ts';
+import { CONNECT_FIELDS, CONNECTIONS_PARAMS, CREATE_FIELDS, DISCONNECT_FIELDS, LIST_PARAMS, REST_OPERATIONS, UPDATE_FIELDS, type RestOperationId } from './operations.ts';
+
+// The optional procedure inputs, as the objects they are when given.
+const connectSchema = connectInput.unwrap();
+const disconnectSchema = disconnectInput.unwrap();
+const listCalendarsSchema = listCalendarsInput.unwrap();
 
 type JsonSchema = Record<string, unknown>;
 
@@ -76,6 +81,17 @@ function eventIdParameter() {
   return { name: 'id', in: 'path', required: true, description: 'The event id returned by this API (`id`, not `google_event_id`).', schema: jsonSchema(eventIdInput.shape.id, 'input') };
 }
 
+/** Admins name any connected calendar; anyone else only their own (what leaving it out means). */
+function calendarIdParameter() {
+  return {
+    name: 'calendar_id',
+    in: 'query',
+    required: false,
+    description: "The calendar to act on: admins may name any connected calendar, anyone else only their own (the default). Another user's calendar answers 404.",
+    schema: { type: 'string', minLength: 1, maxLength: 1024 },
+  };
+}
+
 const ALWAYS: ErrorResponse[] = ['BadRequest', 'Unauthorized', 'TooManyRequests'];
 
 /** What each operation says in the document; keyed by operation so none can be left out. */
@@ -87,7 +103,10 @@ function describe(id: RestOperationId): Record<string, unknown> {
         summary: 'Create an event (with a Google Meet link by default)',
         description:
           'Creates the event in Google and stores Google\'s answer. A retried create with the same idempotency key (body `idempotency_key` or the `Idempotency-Key` header) makes exactly one event and answers it again.',
-        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'Same as `idempotency_key` in the body; when both are given they must be equal.', schema: { type: 'string', minLength: 1, maxLength: 255 } }],
+        parameters: [
+          { name: 'Idempotency-Key', in: 'header', required: false, description: 'Same as `idempotency_key` in the body; when both are given they must be equal.', schema: { type: 'string', minLength: 1, maxLength: 255 } },
+          calendarIdParameter(),
+        ],
         requestBody: { required: true, content: json(ref('CreateEventBody')) },
         responses: {
           '201': { ...eventResponse('The created event'), headers: { Location: { description: "The event's URL", schema: { type: 'string' } } } },
@@ -109,7 +128,7 @@ function describe(id: RestOperationId): Record<string, unknown> {
     case 'getEvent':
       return {
         summary: 'Get one event (cancelled ones too)',
-        parameters: [eventIdParameter()],
+        parameters: [eventIdParameter(), calendarIdParameter()],
         responses: { '200': eventResponse('The event'), ...errors(...ALWAYS, 'NotFound') },
       };
     case 'updateEvent':
@@ -118,6 +137,7 @@ function describe(id: RestOperationId): Record<string, unknown> {
         description: 'Patches the event in Google, then stores Google\'s answer. Fields left out stay as they are; `null` clears description, location and time_zone.',
         parameters: [
           eventIdParameter(),
+          calendarIdParameter(),
           { name: 'If-Match', in: 'header', required: false, description: "The event's etag as last read: the change is refused with 412 (and nothing is written) if the event changed meanwhile.", schema: { type: 'string' } },
         ],
         requestBody: { required: true, content: json(ref('UpdateEventBody')) },
@@ -128,16 +148,46 @@ function describe(id: RestOperationId): Record<string, unknown> {
         summary: 'Cancel (delete) an event',
         description:
           'Deletes the event in Google. The answer is 200 with the event (status `cancelled`) rather than 204: the record stays, and callers learn its final state. Repeating it is harmless.',
-        parameters: [eventIdParameter()],
+        parameters: [eventIdParameter(), calendarIdParameter()],
         responses: { '200': eventResponse('The cancelled event'), ...errors(...ALWAYS, 'NotFound', 'ServiceUnavailable') },
       };
     case 'watch':
       return {
         summary: 'Watch the calendar for changes made in Google (push sync)',
         description: "Opens a push channel, replacing the current one safely, and syncs so the local copy is complete. Body: none or `{}`.",
+        parameters: [calendarIdParameter()],
         requestBody: { required: false, content: json({ type: 'object', additionalProperties: false }) },
         responses: { '200': { description: 'The open channel', content: json(ref('WatchChannel')) }, ...errors(...ALWAYS, 'Forbidden', 'ServiceUnavailable') },
       };
+    case 'connection':
+      return {
+        summary: 'Your own calendar: connected or not, and whether you may connect it',
+        responses: { '200': { description: 'The connection', content: json(ref('Connection')) }, ...errors(...ALWAYS) },
+      };
+    case 'connect':
+      return {
+        summary: 'Connect your Google Workspace calendar (admins: any user\'s, by `user_email`)',
+        description:
+          'Checks with Google that domain-wide delegation works for the user, opens the push channel and syncs. Idempotent. Refusals name the fix: `domain_not_allowed`, `delegation_not_allowed` (Admin console set-up), `unknown_user`, `no_email`, `not_admin`, `shared_mode` in `error.reason`.',
+        requestBody: { required: false, content: json(ref('ConnectBody')) },
+        responses: { '200': { description: 'The connected calendar', content: json(ref('CalendarStatus')) }, ...errors(...ALWAYS, 'Forbidden', 'NotFound', 'ServiceUnavailable') },
+      };
+    case 'disconnect':
+      return {
+        summary: 'Disconnect your calendar (admins: any, by `calendar_id`)',
+        description: 'Stops its push channel and marks it disconnected; its stored events are deleted unless `keep_events`.',
+        requestBody: { required: false, content: json(ref('DisconnectBody')) },
+        responses: { '200': { description: 'The disconnected calendar', content: json(ref('CalendarStatus')) }, ...errors(...ALWAYS, 'Forbidden', 'NotFound') },
+      };
+    case 'listConnections': {
+      const schema = restObjectSchema(listCalendarsSchema, CONNECTIONS_PARAMS);
+      const properties = schema.properties as Record<string, JsonSchema>;
+      return {
+        summary: 'Connected calendars with their state, channel expiry, last sync and last error (admins)',
+        parameters: Object.entries(properties).map(([name, s]) => ({ name, in: 'query', required: false, schema: s })),
+        responses: { '200': { description: 'One page of connected calendars', content: json(ref('ConnectionList')) }, ...errors(...ALWAYS, 'Forbidden') },
+      };
+    }
   }
 }
 
@@ -158,7 +208,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
-    tags: [{ name: 'calendar', description: 'Events of the calendar this deployment serves' }],
+    tags: [{ name: 'calendar', description: 'Connected calendars and their events' }],
     paths,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The same JWT the tRPC API takes; `sub` is the user id.' } },
@@ -169,6 +219,11 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         CreateEventBody: restObjectSchema(createEventInput, CREATE_FIELDS),
         UpdateEventBody: { ...updateBody, description: 'Any subset of the fields; times must stay end after start.' },
         Error: jsonSchema(restError, 'output'),
+        CalendarStatus: jsonSchema(restCalendarStatus, 'output'),
+        Connection: { ...jsonSchema(restConnection, 'output'), properties: { ...(jsonSchema(restConnection, 'output').properties as Record<string, unknown>), calendar: { anyOf: [ref('CalendarStatus'), { type: 'null' }] } } },
+        ConnectionList: { ...jsonSchema(restConnectionList, 'output'), properties: { items: { type: 'array', items: ref('CalendarStatus') }, next_cursor: { type: ['string', 'null'] } } },
+        ConnectBody: restObjectSchema(connectSchema, CONNECT_FIELDS),
+        DisconnectBody: restObjectSchema(disconnectSchema, DISCONNECT_FIELDS),
       },
       responses: Object.fromEntries(
         Object.entries(ERROR_RESPONSES).map(([name, description]) => [

@@ -1,8 +1,9 @@
-import { entriesOf, EVENT_FIELDS, type EventDTO } from '@calsync/calendar';
+import { entriesOf, EVENT_FIELDS, snakeCase, type EventDTO } from '@calsync/calendar';
 import { GoogleApiError } from '@calsync/google';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Context } from '../context.ts';
+import { reasonOf } from '../errors.ts';
 import { createCaller, type RouterInputs } from '../root.ts';
 import { errorBody, errorMessage, type FieldError } from '../error-body.ts';
 import { fieldErrorsOf } from '../trpc.ts';
@@ -22,7 +23,7 @@ export const CREATE_FIELDS: FieldMap = {
   ...({ create_meet_link: 'createMeetLink', idempotency_key: 'idempotencyKey' } as const satisfies Record<string, keyof Inputs['createEvent']>),
 };
 export const UPDATE_FIELDS = WRITE_FIELDS;
-export const LIST_PARAMS = { time_min: 'timeMin', time_max: 'timeMax', limit: 'limit', cursor: 'cursor' } as const satisfies Record<
+export const LIST_PARAMS = { time_min: 'timeMin', time_max: 'timeMax', limit: 'limit', cursor: 'cursor', calendar_id: 'calendarId' } as const satisfies Record<
   string,
   keyof Inputs['listEvents']
 >;
@@ -61,7 +62,21 @@ export interface RestOperation {
   run(caller: Caller, req: RestRequest, naming: FieldNaming): Promise<RestResponse>;
 }
 
-export type RestOperationId = 'createEvent' | 'listEvents' | 'getEvent' | 'updateEvent' | 'cancelEvent' | 'watch';
+export const CONNECT_FIELDS = { user_email: 'userEmail' } as const satisfies Record<string, keyof Exclude<Inputs['connect'], void | undefined>>;
+export const DISCONNECT_FIELDS = { calendar_id: 'calendarId', keep_events: 'keepEvents' } as const satisfies Record<string, keyof Exclude<Inputs['disconnect'], void | undefined>>;
+export const CONNECTIONS_PARAMS = { state: 'state', limit: 'limit', cursor: 'cursor' } as const satisfies Record<string, keyof Exclude<Inputs['calendars'], void | undefined>>;
+
+export type RestOperationId =
+  | 'createEvent'
+  | 'listEvents'
+  | 'getEvent'
+  | 'updateEvent'
+  | 'cancelEvent'
+  | 'watch'
+  | 'connection'
+  | 'connect'
+  | 'disconnect'
+  | 'listConnections';
 
 const bodyValue = (naming: FieldNaming) => (name: string, value: unknown) => (DATE_FIELDS.has(name) ? naming.date(name, value) : value);
 
@@ -71,6 +86,34 @@ const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e]*"$/;
 function eventResponse(status: number, event: EventDTO): RestResponse {
   return { status, body: toRestEvent(event), headers: event.etag && ENTITY_TAG.test(event.etag) ? { etag: event.etag } : {} };
 }
+
+/**
+ * `?calendar_id=`: the calendar a call is on (admins: any connected calendar; anyone else only
+ * their own, which is also what leaving it out means).
+ */
+function calendarParam(req: RestRequest, naming: FieldNaming): { calendarId?: unknown } {
+  naming.alias('calendarId', 'calendar_id');
+  const value = typeof req.query === 'object' && req.query !== null ? (req.query as Record<string, unknown>).calendar_id : undefined;
+  return value === undefined ? {} : { calendarId: naming.single('calendar_id', value) };
+}
+
+/** An object's keys in snake_case and its Dates as ISO 8601 strings, one level deep into nested objects. */
+function restObject(value: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      snakeCase(k),
+      v instanceof Date ? v.toISOString() : typeof v === 'object' && v !== null && !Array.isArray(v) ? restObject(v) : v,
+    ]),
+  );
+}
+
+/** A query parameter as its input: a single string, an integer for `limit`. */
+const queryValue = (naming: FieldNaming) => (name: string, value: unknown) => {
+  const single = naming.single(name, value);
+  if (typeof single !== 'string') return single;
+  if (DATE_FIELDS.has(name)) return naming.date(name, single);
+  return name === 'limit' ? naming.integer(name, single) : single;
+};
 
 function pathId(req: RestRequest): string {
   const id = req.params.id;
@@ -98,7 +141,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
         }
         input.idempotencyKey = header;
       }
-      const event = await caller.calendar.createEvent(input as Inputs['createEvent']);
+      const event = await caller.calendar.createEvent({ ...input, ...calendarParam(req, naming) } as Inputs['createEvent']);
       const res = eventResponse(201, event);
       return { ...res, headers: { ...res.headers, location: `/calendar/events/${event.id}` } };
     },
@@ -110,12 +153,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     procedure: 'calendar.listEvents',
     fields: LIST_PARAMS,
     async run(caller, req, naming) {
-      const input = naming.translate(req.query, 'query', (name, value) => {
-        const single = naming.single(name, value);
-        if (typeof single !== 'string') return single;
-        if (DATE_FIELDS.has(name)) return naming.date(name, single);
-        return name === 'limit' ? naming.integer(name, single) : single;
-      });
+      const input = naming.translate(req.query, 'query', queryValue(naming));
       const page = await caller.calendar.listEvents(input as Inputs['listEvents']);
       return { status: 200, body: { items: page.items.map(toRestEvent), next_cursor: page.nextCursor }, headers: {} };
     },
@@ -126,8 +164,8 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     path: '/calendar/events/{id}',
     procedure: 'calendar.getEvent',
     fields: {},
-    async run(caller, req) {
-      return eventResponse(200, await caller.calendar.getEvent({ id: pathId(req) }));
+    async run(caller, req, naming) {
+      return eventResponse(200, await caller.calendar.getEvent({ id: pathId(req), ...calendarParam(req, naming) } as Inputs['getEvent']));
     },
   },
   {
@@ -142,7 +180,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
       const ifMatch = req.header('if-match')?.trim();
       // `*` means "whatever the current version is": the same as not asking for a check.
       const expectedEtag = ifMatch === undefined || ifMatch === '*' ? {} : { expectedEtag: ifMatch };
-      const event = await caller.calendar.updateEvent({ ...input, ...expectedEtag, id: pathId(req) } as Inputs['updateEvent']);
+      const event = await caller.calendar.updateEvent({ ...input, ...expectedEtag, id: pathId(req), ...calendarParam(req, naming) } as Inputs['updateEvent']);
       return eventResponse(200, event);
     },
   },
@@ -152,10 +190,10 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     path: '/calendar/events/{id}',
     procedure: 'calendar.cancelEvent',
     fields: {},
-    async run(caller, req) {
+    async run(caller, req, naming) {
       // 200 with the event rather than 204: the row stays (status cancelled), and callers that
       // keep a copy get its final etag and status from the same answer. Repeating it is harmless.
-      return eventResponse(200, await caller.calendar.cancelEvent({ id: pathId(req) }));
+      return eventResponse(200, await caller.calendar.cancelEvent({ id: pathId(req), ...calendarParam(req, naming) } as Inputs['cancelEvent']));
     },
   },
   {
@@ -166,12 +204,56 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     fields: {},
     async run(caller, req, naming) {
       naming.translate(req.body, 'body', (_name, value) => value);
-      const channel = await caller.calendar.watch({});
+      const channel = await caller.calendar.watch(calendarParam(req, naming) as Inputs['watch']);
       return {
         status: 200,
         body: { channel_id: channel.channelId, resource_id: channel.resourceId, expiration: channel.expiration.toISOString() },
         headers: {},
       };
+    },
+  },
+  {
+    operationId: 'connection',
+    method: 'get',
+    path: '/calendar/connection',
+    procedure: 'calendar.connection',
+    fields: {},
+    async run(caller) {
+      return { status: 200, body: restObject(await caller.calendar.connection()), headers: {} };
+    },
+  },
+  {
+    operationId: 'connect',
+    method: 'post',
+    path: '/calendar/connect',
+    procedure: 'calendar.connect',
+    fields: CONNECT_FIELDS,
+    async run(caller, req, naming) {
+      const input = naming.translate(req.body, 'body', (_name, value) => value);
+      return { status: 200, body: restObject(await caller.calendar.connect(input as Inputs['connect'])), headers: {} };
+    },
+  },
+  {
+    operationId: 'disconnect',
+    method: 'post',
+    path: '/calendar/disconnect',
+    procedure: 'calendar.disconnect',
+    fields: DISCONNECT_FIELDS,
+    async run(caller, req, naming) {
+      const input = naming.translate(req.body, 'body', (_name, value) => value);
+      return { status: 200, body: restObject(await caller.calendar.disconnect(input as Inputs['disconnect'])), headers: {} };
+    },
+  },
+  {
+    operationId: 'listConnections',
+    method: 'get',
+    path: '/calendar/connections',
+    procedure: 'calendar.calendars',
+    fields: CONNECTIONS_PARAMS,
+    async run(caller, req, naming) {
+      const input = naming.translate(req.query, 'query', queryValue(naming));
+      const page = await caller.calendar.calendars(input as Inputs['calendars']);
+      return { status: 200, body: { items: page.items.map(restObject), next_cursor: page.nextCursor }, headers: {} };
     },
   },
 ];
@@ -187,7 +269,7 @@ export function restErrorResponse(err: unknown, naming: FieldNaming = new FieldN
   const retryAfterMs = error.cause instanceof GoogleApiError ? error.cause.details.retryAfterMs : undefined;
   if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   return {
-    response: { status: getHTTPStatusCodeFromError(error), body: errorBody(error.code, errorMessage(error.code, naming.message(error.message), fields), fields), headers },
+    response: { status: getHTTPStatusCodeFromError(error), body: errorBody(error.code, errorMessage(error.code, naming.message(error.message), fields), fields, reasonOf(error)), headers },
     error,
   };
 }

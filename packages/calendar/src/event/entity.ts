@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type EntitySchema, type Opt } from '@calsync/db';
 import { entriesOf, type ColumnKind, type Field, type Source, type WriteSpec } from './field.ts';
+import { ConnectedCalendar } from '../calendars/entity.ts';
 import { EVENT_FIELDS, type EventFields, type EventRecord } from './shape.ts';
 
 /**
@@ -30,6 +31,8 @@ const BUILDERS: Readonly<Record<ColumnKind, (field: Field<unknown>) => unknown>>
 
 function propertyOf(field: Field<unknown>, columnName: string): Property {
   const { column, source } = field;
+  // The calendar a row belongs to is a connected calendar: its events go with it.
+  if (source === 'calendar') return (p.manyToOne(ConnectedCalendar).mapToPk().deleteRule('cascade') as unknown as Property).fieldName(columnName);
   let property = (BUILDERS[column.kind](field) as Property).fieldName(columnName);
   if (column.nullable) property = property.nullable();
   if (column.sqlDefault !== undefined) property = property.default(typeof column.sqlDefault === 'boolean' ? column.sqlDefault : []);

@@ -8,10 +8,14 @@ import type { CreateEventInput, UpdateEventInput } from './inputs.ts';
 import type { EventDTO } from './shape.ts';
 import { cancelGoogleEvents, findEvent, findEventByGoogleId, listWindow, upsertGoogleEvents } from './store.ts';
 
-/** Whose calendar an operation acts on: the authenticated user and the Google calendar id. */
+/**
+ * Whose calendar an operation acts on: the authenticated user, the Google calendar id, and the
+ * Workspace user the service account acts as for it (undefined: the service account itself).
+ */
 export interface CalendarScope {
   userId: string;
   calendarId: string;
+  subject: string | undefined;
 }
 
 export interface ListEventsInput {
@@ -63,16 +67,16 @@ export class EventService {
     const googleEventId = googleEventIdFor(scope, input.idempotencyKey);
     let event: GoogleEvent;
     try {
-      event = await this.deps.google.insertEvent(scope.calendarId, toGoogleEventBody(input), {
+      event = await this.deps.google.insertEvent(scope, toGoogleEventBody(input), {
         id: googleEventId,
         createMeetLink: input.createMeetLink,
       });
     } catch (err) {
       if (!(err instanceof GoogleApiError && err.kind === 'conflict')) throw err;
-      event = await this.deps.google.getEvent(scope.calendarId, googleEventId);
+      event = await this.deps.google.getEvent(scope, googleEventId);
       assertSameCreate(event, input);
     }
-    if (input.createMeetLink) event = await this.awaitMeetLink(scope.calendarId, event);
+    if (input.createMeetLink) event = await this.awaitMeetLink(scope, event);
     return this.store(scope.calendarId, event);
   }
 
@@ -121,7 +125,7 @@ export class EventService {
 
     let event: GoogleEvent;
     try {
-      event = await this.deps.google.patchEvent(scope.calendarId, row.googleEventId, patch, { ifMatch: input.expectedEtag });
+      event = await this.deps.google.patchEvent(scope, row.googleEventId, patch, { ifMatch: input.expectedEtag });
     } catch (err) {
       if (err instanceof GoogleApiError && (err.kind === 'gone' || err.kind === 'not_found')) {
         await cancelGoogleEvents(em, scope.calendarId, [{ googleEventId: row.googleEventId, status: 'cancelled', etag: null }]);
@@ -138,7 +142,7 @@ export class EventService {
     if (!row) throw new NotFoundError('Event', id);
     if (row.status !== 'cancelled') {
       try {
-        await this.deps.google.deleteEvent(scope.calendarId, row.googleEventId);
+        await this.deps.google.deleteEvent(scope, row.googleEventId);
       } catch (err) {
         // Already deleted in Google: the goal is reached, record it.
         if (!(err instanceof GoogleApiError && (err.kind === 'gone' || err.kind === 'not_found'))) throw err;
@@ -149,12 +153,12 @@ export class EventService {
     return this.getEvent(scope, id);
   }
 
-  private async awaitMeetLink(calendarId: string, created: GoogleEvent): Promise<GoogleEvent> {
+  private async awaitMeetLink(scope: CalendarScope, created: GoogleEvent): Promise<GoogleEvent> {
     const wait = this.deps.meetLinkWait ?? DEFAULT_MEET_LINK_WAIT;
     let event = created;
     for (let i = 0; i < wait.attempts && isMeetPending(event); i++) {
       await new Promise((resolve) => setTimeout(resolve, wait.delayMs));
-      event = await this.deps.google.getEvent(calendarId, created.id ?? '');
+      event = await this.deps.google.getEvent(scope, created.id ?? '');
     }
     return event;
   }

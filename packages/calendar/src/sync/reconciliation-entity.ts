@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@calsync/db';
+import { ConnectedCalendar } from '../calendars/entity.ts';
 
 /**
  * One row per calendar per reconcile run: how much drift (changes no notification brought) the
@@ -10,7 +11,7 @@ export const SyncReconciliation = defineEntity({
   tableName: 'sync_reconciliations',
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    calendarId: p.text().fieldName('calendar_id'),
+    calendarId: p.manyToOne(ConnectedCalendar).mapToPk().fieldName('calendar_id').deleteRule('cascade'),
     ranAt: p.datetime().fieldName('ran_at'),
     changed: p.integer(),
     deleted: p.integer(),

@@ -1,50 +1,47 @@
 import type { EntityManager } from '@calsync/db';
-import { listWatchedCalendars } from './sync-state-store.ts';
+import { summarizeCalendars, type CalendarSummary } from '../calendars/store.ts';
 
-/** One watched calendar as an operator sees it: no channel ids, tokens or event data. */
-export interface CalendarHealth {
-  calendarId: string;
-  channelExpiration: string | null;
-  /** Negative once the channel has expired. */
-  channelExpiresInSeconds: number | null;
-  lastSyncAgeSeconds: number | null;
-  lastNotificationAgeSeconds: number | null;
-}
-
+/**
+ * The calendars as on-call sees them at a glance: counts only (no calendar ids, channel ids,
+ * tokens or event data), so the answer is the same size with 10,000 calendars as with one.
+ * Which calendars: the admin list (`calendar.calendars`).
+ */
 export interface SyncHealth {
-  calendars: CalendarHealth[];
+  calendars: {
+    byState: CalendarSummary['byState'];
+    watched: number;
+    channelsExpiringWithinDay: number;
+    channelsExpired: number;
+    staleSyncs: number;
+    oldestLastSyncAgeSeconds: number | null;
+  };
   /** Why the calendars are not healthy; empty when they are. */
   reasons: string[];
 }
 
-const secondsBetween = (from: Date, to: Date) => Math.round((to.getTime() - from.getTime()) / 1000);
+const DAY_MS = 24 * 3600_000;
+const calendars = (n: number) => `${n} watched calendar${n === 1 ? '' : 's'}`;
 
 /**
- * The state of every watched calendar and what is wrong with it. An expired channel means
- * changes made in Google no longer reach us; a sync older than `maxSyncAgeMs` means even the
- * hourly reconcile has not been able to catch up. A silent channel is reported but is no reason
- * by itself: a quiet calendar gets no notifications.
+ * What is wrong with the watched calendars. An expired channel means changes made in Google no
+ * longer reach us; a sync older than `maxSyncAgeMs` means even the hourly reconcile has not been
+ * able to catch up. Calendars in `error` are counted but are no reason by themselves: each is
+ * failing on its own and being retried (the admin list says why).
  */
 export async function readSyncHealth(em: EntityManager, opts: { now: Date; maxSyncAgeMs: number }): Promise<SyncHealth> {
-  const { now, maxSyncAgeMs } = opts;
-  const watched = await listWatchedCalendars(em);
+  const summary = await summarizeCalendars(em, { now: opts.now, expiringWithinMs: DAY_MS, maxSyncAgeMs: opts.maxSyncAgeMs });
   const reasons: string[] = [];
-  const calendars = watched.map((w): CalendarHealth => {
-    const expiration = w.channel?.expiration ?? null;
-    const health: CalendarHealth = {
-      calendarId: w.calendarId,
-      channelExpiration: expiration?.toISOString() ?? null,
-      channelExpiresInSeconds: expiration ? secondsBetween(now, expiration) : null,
-      lastSyncAgeSeconds: w.lastSyncAt ? secondsBetween(w.lastSyncAt, now) : null,
-      lastNotificationAgeSeconds: w.lastNotificationAt ? secondsBetween(w.lastNotificationAt, now) : null,
-    };
-    if (!expiration) reasons.push(`calendar ${w.calendarId}: watched but has no push channel`);
-    else if (expiration <= now) reasons.push(`calendar ${w.calendarId}: push channel expired at ${expiration.toISOString()}`);
-    if (!w.lastSyncAt) reasons.push(`calendar ${w.calendarId}: never synced successfully`);
-    else if (now.getTime() - w.lastSyncAt.getTime() > maxSyncAgeMs) {
-      reasons.push(`calendar ${w.calendarId}: last successful sync ${health.lastSyncAgeSeconds} s ago (max ${Math.round(maxSyncAgeMs / 1000)} s)`);
-    }
-    return health;
-  });
-  return { calendars, reasons };
+  if (summary.channelsExpired > 0) reasons.push(`${calendars(summary.channelsExpired)}: push channel expired`);
+  if (summary.staleSyncs > 0) reasons.push(`${calendars(summary.staleSyncs)}: no successful sync within ${Math.round(opts.maxSyncAgeMs / 1000)} s`);
+  return {
+    calendars: {
+      byState: summary.byState,
+      watched: summary.watched,
+      channelsExpiringWithinDay: summary.channelsExpiring,
+      channelsExpired: summary.channelsExpired,
+      staleSyncs: summary.staleSyncs,
+      oldestLastSyncAgeSeconds: summary.oldestLastSyncAt ? Math.round((opts.now.getTime() - summary.oldestLastSyncAt.getTime()) / 1000) : null,
+    },
+    reasons,
+  };
 }

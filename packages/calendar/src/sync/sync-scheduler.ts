@@ -12,12 +12,17 @@ const MIN_BUSY_RETRY_MS = 50;
 export interface SyncSchedulerOptions {
   run: SyncRunner;
   /**
-   * At most one sync per calendar per this interval. A request for a calendar that has not
-   * started a sync within it (and has none running) syncs at once; one that arrives sooner, or
-   * while a sync runs, starts a burst. 0 turns bursts off: every request syncs as soon as the
-   * calendar's previous sync has finished.
+   * Syncs of one calendar in a burst are at least this far apart, and the calendar's budget of
+   * immediate syncs grows back by one per interval. 0 turns bursts off: every request syncs as
+   * soon as the calendar's previous sync has finished.
    */
   minIntervalMs: number;
+  /**
+   * A lone request (none running or waiting for the calendar) syncs at once while the calendar
+   * has immediate syncs left: a person's second quick edit a few hundred ms after the first shows
+   * at once too. A request while a sync runs, or with the budget spent, starts a burst.
+   */
+  immediateBudget: number;
   /**
    * During a burst the next sync waits until requests pause for this long, so a storm is served
    * by one sync after it rather than one per interval through it.
@@ -29,29 +34,44 @@ export interface SyncSchedulerOptions {
    * sync per `minIntervalMs`).
    */
   burstMaxWaitMs: number;
+  /**
+   * Syncs running at once across all calendars. Calendars due beyond it wait their turn in the
+   * order they became due, so a storm on a thousand calendars neither floods the database and
+   * Google nor keeps one quiet calendar waiting behind one busy one for long.
+   */
+  maxConcurrent: number;
   logger?: Logger;
   now?: () => number;
 }
 
 /**
- * The pacing a deployment gets unless it configures its own: a lone change syncs at once, and a
- * storm of 1,000 notifications in a second costs two or three list calls.
+ * The pacing a deployment gets unless it configures its own: a lone change syncs at once (a
+ * second one soon after it too), and a storm of 1,000 notifications in a second costs two or
+ * three list calls.
  */
-export const DEFAULT_SYNC_PACING: Readonly<Pick<SyncSchedulerOptions, 'minIntervalMs' | 'burstQuietMs' | 'burstMaxWaitMs'>> = {
+export const DEFAULT_SYNC_PACING: Readonly<Pick<SyncSchedulerOptions, 'minIntervalMs' | 'immediateBudget' | 'burstQuietMs' | 'burstMaxWaitMs' | 'maxConcurrent'>> = {
   minIntervalMs: 500,
+  immediateBudget: 2,
   burstQuietMs: 250,
   burstMaxWaitMs: 1500,
+  maxConcurrent: 8,
 };
 
 interface CalendarSlot {
+  readonly calendarId: string;
   /** A request (or a retry) is waiting for a sync that has not started yet. */
   pending: boolean;
   running: Promise<void> | null;
   timer: NodeJS.Timeout | null;
+  /** Due, and waiting for one of the `maxConcurrent` places. */
+  queued: boolean;
   lastStart: number;
   lastRequest: number;
   /** When the first request of the burst waiting for the next sync came; null: no burst waiting. */
   burstSince: number | null;
+  /** Immediate syncs left (grows back by one per minIntervalMs, up to immediateBudget). */
+  immediate: number;
+  immediateAt: number;
   /** Consecutive failed syncs: each one doubles the wait before the retry. */
   failures: number;
   /** The last attempt found the calendar's sync already running. */
@@ -59,18 +79,25 @@ interface CalendarSlot {
 }
 
 const MAX_RETRY_DELAY_MS = 60_000;
+/** Calendars with nothing to do for this long are forgotten (10,000 calendars, few of them busy). */
+const IDLE_SLOT_MS = 10 * 60_000;
 
 /**
  * Turns notifications into syncs: immediate for a lone change; for a storm, a leading sync and
  * then one after the notifications pause (or after `burstMaxWaitMs`), so 1,000 notifications in
  * a second cost two or three list calls, not 1,000. A sync serves every request that came before
- * it started; a request during a sync always causes another one after it.
+ * it started; a request during a sync always causes another one after it. Across calendars, at
+ * most `maxConcurrent` syncs run at once, the others in the order they became due.
  */
 export class SyncScheduler {
   private readonly slots = new Map<string, CalendarSlot>();
+  /** Due calendars waiting for a place, oldest first. */
+  private readonly queue: CalendarSlot[] = [];
+  private running = 0;
   private readonly now: () => number;
   private readonly logger: Logger;
   private stopped = false;
+  private lastSweep = 0;
 
   constructor(private readonly opts: SyncSchedulerOptions) {
     this.now = opts.now ?? Date.now;
@@ -84,29 +111,34 @@ export class SyncScheduler {
     const now = this.now();
     slot.pending = true;
     slot.lastRequest = now;
-    const inBurst = slot.running !== null || now < slot.lastStart + this.opts.minIntervalMs;
-    if (slot.burstSince === null && inBurst && this.opts.minIntervalMs > 0) slot.burstSince = now;
+    if (slot.burstSince === null && this.opts.minIntervalMs > 0) {
+      const lone = slot.running === null && !slot.queued && slot.timer === null;
+      if (!lone || !this.takeImmediate(slot, now)) slot.burstSince = now;
+    }
     // A waiting timer is not moved: it re-reads lastRequest when it fires (one timer per
     // calendar however many requests come, instead of a clearTimeout/setTimeout per request).
-    this.pump(calendarId, slot);
+    this.pump(slot);
+    this.sweep(now);
   }
 
   /** Resolves when no sync is running or waiting (tests, shutdown). */
   async idle(): Promise<void> {
     for (;;) {
-      const busy = [...this.slots.values()].filter((s) => s.running || s.timer || s.pending);
+      const busy = [...this.slots.values()].filter((s) => s.running || s.timer || s.pending || s.queued);
       if (busy.length === 0) return;
       await Promise.all(busy.map((s) => s.running ?? new Promise((r) => setTimeout(r, 10))));
     }
   }
 
-  /** Stops scheduling; the sync in progress (if any) finishes its current work. */
+  /** Stops scheduling; the syncs in progress finish their current work. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.queue.length = 0;
     for (const slot of this.slots.values()) {
       if (slot.timer) clearTimeout(slot.timer);
       slot.timer = null;
       slot.pending = false;
+      slot.queued = false;
       slot.burstSince = null;
     }
     await Promise.all([...this.slots.values()].map((s) => s.running));
@@ -116,18 +148,32 @@ export class SyncScheduler {
     let slot = this.slots.get(calendarId);
     if (!slot) {
       slot = {
+        calendarId,
         pending: false,
         running: null,
         timer: null,
+        queued: false,
         lastStart: Number.NEGATIVE_INFINITY,
         lastRequest: Number.NEGATIVE_INFINITY,
         burstSince: null,
+        immediate: this.opts.immediateBudget,
+        immediateAt: this.now(),
         failures: 0,
         busy: false,
       };
       this.slots.set(calendarId, slot);
     }
     return slot;
+  }
+
+  /** Takes one of the calendar's immediate syncs, if it has one left. */
+  private takeImmediate(slot: CalendarSlot, now: number): boolean {
+    const { minIntervalMs, immediateBudget } = this.opts;
+    slot.immediate = Math.min(immediateBudget, slot.immediate + (now - slot.immediateAt) / minIntervalMs);
+    slot.immediateAt = now;
+    if (slot.immediate < 1) return false;
+    slot.immediate -= 1;
+    return true;
   }
 
   /**
@@ -137,33 +183,38 @@ export class SyncScheduler {
    */
   private dueAt(slot: CalendarSlot): number {
     const { minIntervalMs, burstQuietMs, burstMaxWaitMs } = this.opts;
-    const spacing =
-      slot.failures > 0
-        ? Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_BUSY_RETRY_MS, minIntervalMs) * 2 ** slot.failures)
-        : slot.busy
-          ? Math.max(MIN_BUSY_RETRY_MS, minIntervalMs)
-          : minIntervalMs;
-    const earliest = slot.lastStart + spacing;
-    if (slot.burstSince === null) return earliest;
-    return Math.max(earliest, Math.min(slot.lastRequest + burstQuietMs, slot.burstSince + burstMaxWaitMs));
+    if (slot.failures > 0) return slot.lastStart + Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_BUSY_RETRY_MS, minIntervalMs) * 2 ** slot.failures);
+    if (slot.busy) return slot.lastStart + Math.max(MIN_BUSY_RETRY_MS, minIntervalMs);
+    if (slot.burstSince === null) return this.now();
+    return Math.max(slot.lastStart + minIntervalMs, Math.min(slot.lastRequest + burstQuietMs, slot.burstSince + burstMaxWaitMs));
   }
 
-  private pump(calendarId: string, slot: CalendarSlot): void {
-    if (this.stopped || !slot.pending || slot.running || slot.timer) return;
+  private pump(slot: CalendarSlot): void {
+    if (this.stopped || !slot.pending || slot.running || slot.timer || slot.queued) return;
     const wait = this.dueAt(slot) - this.now();
     if (wait > 0) {
       slot.timer = setTimeout(() => {
         slot.timer = null;
-        this.pump(calendarId, slot);
+        this.pump(slot);
       }, wait);
       return;
     }
+    if (this.running >= this.opts.maxConcurrent) {
+      slot.queued = true;
+      this.queue.push(slot);
+      return;
+    }
+    this.start(slot);
+  }
+
+  private start(slot: CalendarSlot): void {
     // This sync serves every request so far; later ones wait for the next.
     slot.pending = false;
     slot.burstSince = null;
     slot.lastStart = this.now();
+    this.running++;
     slot.running = this.opts
-      .run(calendarId)
+      .run(slot.calendarId)
       .then(
         ({ busy }) => {
           slot.failures = 0;
@@ -175,12 +226,33 @@ export class SyncScheduler {
           // advances after a complete sync.
           slot.failures++;
           slot.pending = true;
-          this.logger.error({ err, calendarId, failures: slot.failures }, 'sync failed; will retry');
+          this.logger.error({ err, calendarId: slot.calendarId, failures: slot.failures }, 'sync failed; will retry');
         },
       )
       .finally(() => {
         slot.running = null;
-        this.pump(calendarId, slot);
+        this.running--;
+        this.startQueued();
+        this.pump(slot);
       });
+  }
+
+  /** A place came free: the calendar that has waited longest for one starts. */
+  private startQueued(): void {
+    while (!this.stopped && this.running < this.opts.maxConcurrent) {
+      const next = this.queue.shift();
+      if (!next) return;
+      next.queued = false;
+      if (next.pending && !next.running) this.start(next);
+    }
+  }
+
+  /** Forgets calendars that have had nothing to do for a while; their budget would be full anyway. */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < IDLE_SLOT_MS) return;
+    this.lastSweep = now;
+    for (const [calendarId, s] of this.slots) {
+      if (!s.pending && !s.running && !s.timer && !s.queued && s.failures === 0 && now - Math.max(s.lastRequest, s.lastStart) > IDLE_SLOT_MS) this.slots.delete(calendarId);
+    }
   }
 }

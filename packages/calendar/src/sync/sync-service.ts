@@ -1,6 +1,6 @@
 import { LockTimeoutError, type AdvisoryLocks, type EntityManager } from '@calsync/db';
-import { GoogleApiError, type GoogleCalendarGateway, type ListEventsOptions } from '@calsync/google';
-import { BusyError } from '../errors.ts';
+import { GoogleApiError, type CalendarRef, type GoogleCalendarGateway, type ListEventsOptions } from '@calsync/google';
+import { BusyError, NotConnectedError } from '../errors.ts';
 import { fromGoogleEvent, isCancelledStub, type CancelledEventStub } from '../event/google.ts';
 import type { GoogleEventFields } from '../event/shape.ts';
 import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEventsCounted } from '../event/store.ts';
@@ -98,7 +98,10 @@ export class SyncService {
 
   private async runLocked(calendarId: string, full: boolean): Promise<SyncResult> {
     const em = this.deps.em.fork();
-    const { startedAt, syncToken } = await markSyncStarted(em, calendarId);
+    const start = await markSyncStarted(em, calendarId);
+    if (!start) throw new NotConnectedError(calendarId);
+    const { startedAt, syncToken } = start;
+    const ref: CalendarRef = { calendarId, subject: start.subject };
     const t0 = performance.now();
     let kind: SyncKind = syncToken && !full ? 'incremental' : 'full';
     let fullSyncReason: FullSyncReason | undefined = kind === 'full' ? (full ? 'requested' : 'no_token') : undefined;
@@ -106,16 +109,16 @@ export class SyncService {
     try {
       if (syncToken && !full) {
         try {
-          result = await this.incremental(calendarId, syncToken);
+          result = await this.incremental(ref, syncToken);
         } catch (err) {
           if (!(err instanceof GoogleApiError && err.kind === 'sync_token_expired')) throw err;
           this.logger.warn({ calendarId }, 'sync token expired (410): listing the whole calendar');
           kind = 'full';
           fullSyncReason = 'token_expired';
-          result = await this.full(calendarId, startedAt);
+          result = await this.full(ref, startedAt);
         }
       } else {
-        result = await this.full(calendarId, startedAt);
+        result = await this.full(ref, startedAt);
       }
       await saveSyncToken(em, calendarId, result.nextSyncToken, result.fullSync);
     } catch (error) {
@@ -149,15 +152,16 @@ export class SyncService {
     }
   }
 
-  private async incremental(calendarId: string, syncToken: string): Promise<SyncResult & { nextSyncToken: string }> {
-    const listed = await this.applyAllPages(calendarId, { syncToken }, 'an incremental listing');
+  private async incremental(ref: CalendarRef, syncToken: string): Promise<SyncResult & { nextSyncToken: string }> {
+    const listed = await this.applyAllPages(ref, { syncToken }, 'an incremental listing');
     return { ...listed, fullSync: false };
   }
 
-  private async full(calendarId: string, startedAt: Date): Promise<SyncResult & { nextSyncToken: string }> {
+  private async full(ref: CalendarRef, startedAt: Date): Promise<SyncResult & { nextSyncToken: string }> {
+    const { calendarId } = ref;
     // Only ids are kept across pages (the events themselves are written page by page).
     const present = new Set<string>();
-    const listed = await this.applyAllPages(calendarId, { showDeleted: false }, 'a full listing', (events) => {
+    const listed = await this.applyAllPages(ref, { showDeleted: false }, 'a full listing', (events) => {
       for (const e of events) if (!isCancelledStub(e) && e.status !== 'cancelled') present.add(e.googleEventId);
     });
     const ghosts = await cancelEventsAbsentFrom(this.deps.em.fork(), calendarId, present, startedAt);
@@ -170,7 +174,7 @@ export class SyncService {
    * each page first); returns the totals and the sync token Google ends the listing with.
    */
   private async applyAllPages(
-    calendarId: string,
+    ref: CalendarRef,
     opts: Pick<ListEventsOptions, 'syncToken' | 'showDeleted'>,
     listing: string,
     onPage?: (events: Array<GoogleEventFields | CancelledEventStub>) => void,
@@ -178,10 +182,10 @@ export class SyncService {
     const totals = { changed: 0, deleted: 0, pages: 0 };
     let pageToken: string | undefined;
     for (;;) {
-      const page = await this.listPage(calendarId, { ...opts, pageToken, maxResults: this.deps.pageSize });
+      const page = await this.listPage(ref, { ...opts, pageToken, maxResults: this.deps.pageSize });
       totals.pages++;
       onPage?.(page.events);
-      const counts = await this.applyPage(calendarId, page.events);
+      const counts = await this.applyPage(ref.calendarId, page.events);
       totals.changed += counts.changed;
       totals.deleted += counts.deleted;
       if (page.nextPageToken) {
@@ -198,10 +202,10 @@ export class SyncService {
    * once this returns, before the page's database work.
    */
   private async listPage(
-    calendarId: string,
+    ref: CalendarRef,
     opts: ListEventsOptions,
   ): Promise<{ events: Array<GoogleEventFields | CancelledEventStub>; nextPageToken: string | null; nextSyncToken: string | null }> {
-    const page = await this.deps.google.listEvents(calendarId, opts);
+    const page = await this.deps.google.listEvents(ref, opts);
     return { events: page.items.map(fromGoogleEvent), nextPageToken: page.nextPageToken, nextSyncToken: page.nextSyncToken };
   }
 

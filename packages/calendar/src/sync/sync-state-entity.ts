@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@calsync/db';
+import { ConnectedCalendar } from '../calendars/entity.ts';
 
 /**
  * One row per synced calendar: its current push channel and the incremental-sync cursor.
@@ -10,7 +11,12 @@ export const CalendarSyncState = defineEntity({
   tableName: 'calendar_sync_states',
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    calendarId: p.text().fieldName('calendar_id').unique(),
+    calendarId: p
+      .manyToOne(ConnectedCalendar)
+      .mapToPk()
+      .fieldName('calendar_id')
+      .unique('calendar_sync_states_calendar_id_unique')
+      .deleteRule('cascade'),
     channelId: p.text().fieldName('channel_id').nullable().unique(),
     resourceId: p.text().fieldName('resource_id').nullable(),
     syncToken: p.text().fieldName('sync_token').nullable(),

@@ -6,20 +6,29 @@ import { CalendarSyncState } from './sync-state-entity.ts';
 export interface SyncStart {
   startedAt: Date;
   syncToken: string | null;
+  /** Who the service account acts as for this calendar (undefined: itself). */
+  subject: string | undefined;
 }
 
-/** Stamps the start of a sync (creating the calendar's row on first use) and returns its cursor. */
-export async function markSyncStarted(em: EntityManager, calendarId: string): Promise<SyncStart> {
-  const rows = await em.execute<Array<{ sync_started_at: Date; sync_token: string | null }>>(
-    `insert into calendar_sync_states (id, calendar_id, active, sync_started_at, created_at, updated_at)
-     values (gen_random_uuid(), ?, false, clock_timestamp(), now(), now())
-     on conflict (calendar_id) do update set sync_started_at = clock_timestamp(), updated_at = now()
-     returning sync_started_at, sync_token`,
+/**
+ * Stamps the start of a sync (creating the calendar's sync row on first use) and returns its
+ * cursor and subject; null when the calendar is not connected (unknown, or disconnected).
+ */
+export async function markSyncStarted(em: EntityManager, calendarId: string): Promise<SyncStart | null> {
+  const rows = await em.execute<Array<{ sync_started_at: Date; sync_token: string | null; subject: string | null }>>(
+    `with calendar as (select calendar_id, subject from connected_calendars where calendar_id = ? and state <> 'disconnected'),
+     stamped as (
+       insert into calendar_sync_states (id, calendar_id, active, sync_started_at, created_at, updated_at)
+       select gen_random_uuid(), calendar_id, false, clock_timestamp(), now(), now() from calendar
+       on conflict (calendar_id) do update set sync_started_at = clock_timestamp(), updated_at = now()
+       returning sync_started_at, sync_token
+     )
+     select stamped.sync_started_at, stamped.sync_token, calendar.subject from stamped, calendar`,
     [calendarId],
   );
   const row = rows[0];
-  if (!row) throw new Error(`could not stamp the sync of ${calendarId}`);
-  return { startedAt: new Date(row.sync_started_at), syncToken: row.sync_token };
+  if (!row) return null;
+  return { startedAt: new Date(row.sync_started_at), syncToken: row.sync_token, subject: row.subject ?? undefined };
 }
 
 /** Saves the cursor only after every page it covers is committed (a crash re-syncs from the old one). */

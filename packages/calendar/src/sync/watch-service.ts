@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@calsync/db';
-import { GoogleApiError, type GoogleCalendarGateway } from '@calsync/google';
+import { GoogleApiError, type CalendarRef, type GoogleCalendarGateway } from '@calsync/google';
+import { findCalendar } from '../calendars/store.ts';
+import { NotConnectedError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { channelToken } from './channel-token.ts';
 import type { SyncResult, SyncService } from './sync-service.ts';
@@ -13,6 +15,11 @@ export interface WatchConfig {
   webhookSecret: string;
   /** Channel lifetime asked of Google (Google caps it at MAX_CHANNEL_TTL_SECONDS). */
   channelTtlSeconds: number;
+  /**
+   * Up to this fraction of the lifetime is taken off at random per channel, so channels opened
+   * together (10,000 calendars onboarded in one go) drift apart and their renewals spread out.
+   */
+  channelTtlJitter?: number;
 }
 
 export interface WatchServiceDeps {
@@ -37,39 +44,49 @@ export class WatchService {
    * complete at once (a full listing the first time).
    */
   async watch(calendarId: string): Promise<ChannelInfo & { initialSync: SyncResult }> {
+    const ref = await this.connected(calendarId);
     const channelId = randomUUID();
-    const channel = await this.deps.google.watchEvents(calendarId, {
+    const { channelTtlSeconds, channelTtlJitter = 0 } = this.deps.config;
+    const channel = await this.deps.google.watchEvents(ref, {
       channelId,
       address: this.deps.config.notificationUrl,
       token: channelToken(this.deps.config.webhookSecret, channelId),
-      ttlSeconds: this.deps.config.channelTtlSeconds,
+      ttlSeconds: Math.max(60, Math.round(channelTtlSeconds * (1 - Math.random() * channelTtlJitter))),
     });
     let previous: ChannelInfo | null;
     try {
       previous = await replaceChannel(this.deps.em.fork(), calendarId, channel);
     } catch (err) {
       // Not recorded, so nobody would renew or stop it: stop it now rather than leave it dangling.
-      await this.stopAtGoogle(channel);
+      await this.stopAtGoogle(ref.subject, channel);
       throw err;
     }
     this.logger.info({ calendarId, channelId, expiration: channel.expiration.toISOString() }, 'watch channel opened');
-    if (previous) await this.stopAtGoogle(previous);
+    if (previous) await this.stopAtGoogle(ref.subject, previous);
     const initialSync = await this.deps.sync.sync(calendarId);
     return { ...channel, initialSync };
   }
 
   /** Stops the calendar's channel at Google and deactivates it. False when none was active. */
   async stopWatch(calendarId: string): Promise<boolean> {
+    const calendar = await findCalendar(this.deps.em.fork(), calendarId);
     const channel = await deactivateChannel(this.deps.em.fork(), calendarId);
     if (!channel) return false;
-    await this.stopAtGoogle(channel);
+    await this.stopAtGoogle(calendar?.subject ?? undefined, channel);
     this.logger.info({ calendarId, channelId: channel.channelId }, 'watch channel stopped');
     return true;
   }
 
-  private async stopAtGoogle(channel: ChannelInfo): Promise<void> {
+  /** The calendar as Google is called for it; it must be connected (active, or failing and being retried). */
+  private async connected(calendarId: string): Promise<CalendarRef> {
+    const calendar = await findCalendar(this.deps.em.fork(), calendarId);
+    if (!calendar || calendar.state === 'disconnected') throw new NotConnectedError(calendarId, `Calendar ${calendarId} is not connected.`);
+    return { calendarId, subject: calendar.subject ?? undefined };
+  }
+
+  private async stopAtGoogle(subject: string | undefined, channel: ChannelInfo): Promise<void> {
     try {
-      await this.deps.google.stopChannel(channel.channelId, channel.resourceId);
+      await this.deps.google.stopChannel(subject, channel.channelId, channel.resourceId);
     } catch (err) {
       // Already gone at Google (expired or stopped): the goal is reached.
       if (err instanceof GoogleApiError && err.kind === 'not_found') return;

@@ -16,7 +16,9 @@ const names = readdirSync(new URL('.', import.meta.url))
 
 export const migrationsList: ReadonlyArray<{ name: string; class: new () => Migration }> = await Promise.all(
   names.map(async (name) => {
-    const module = (await import(`./${name}.ts`)) as Record<string, unknown>;
+    // A URL rather than a `./${name}.ts` template: bundlers and vitest would try to resolve the
+    // template at build time, and this folder is read at run time.
+    const module = (await import(new URL(`./${name}.ts`, import.meta.url).href)) as Record<string, unknown>;
     const migration = module[name];
     if (typeof migration !== 'function') throw new Error(`src/migrations/${name}.ts must export a class named ${name}`);
     return { name, class: migration as new () => Migration };

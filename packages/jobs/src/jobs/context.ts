@@ -10,4 +10,6 @@ export interface JobContext {
   config: JobsConfig;
   logger: Logger;
   now: () => Date;
+  /** Told each time one calendar's background work fails (metrics); the run goes on. */
+  onCalendarFailed?: ((job: 'renew-channels' | 'reconcile') => void) | undefined;
 }
