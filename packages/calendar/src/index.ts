@@ -67,5 +67,5 @@ export {
 } from './sync/sync-service.ts';
 export { SyncReconciliation } from './sync/reconciliation-entity.ts';
 export { CalendarSyncState } from './sync/sync-state-entity.ts';
-export { forgetExpiredStoppedChannels, listWatchedCalendars, type ChannelInfo, type WatchedCalendar } from './sync/sync-state-store.ts';
+export { forgetExpiredStoppedChannels, type ChannelInfo } from './sync/sync-state-store.ts';
 export { WatchService, type WatchConfig, type WatchServiceDeps } from './sync/watch-service.ts';

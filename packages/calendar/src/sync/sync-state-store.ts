@@ -107,28 +107,6 @@ export async function deactivateChannel(em: EntityManager, calendarId: string): 
   });
 }
 
-export interface WatchedCalendar {
-  calendarId: string;
-  channel: ChannelInfo | null;
-  lastNotificationAt: Date | null;
-  lastSyncAt: Date | null;
-}
-
-/** Calendars whose owner asked to watch them (active), with channel and activity. */
-export async function listWatchedCalendars(em: EntityManager, opts: { channelExpiringBefore?: Date } = {}): Promise<WatchedCalendar[]> {
-  const states = await em.find(
-    CalendarSyncState,
-    { active: true, ...(opts.channelExpiringBefore ? { expiration: { $lt: opts.channelExpiringBefore } } : {}) },
-    { orderBy: { calendarId: 'asc' } },
-  );
-  return states.map((s) => ({
-    calendarId: s.calendarId,
-    channel: s.channelId && s.resourceId && s.expiration ? { channelId: s.channelId, resourceId: s.resourceId, expiration: s.expiration } : null,
-    lastNotificationAt: s.lastNotificationAt ?? null,
-    lastSyncAt: s.lastSyncAt ?? null,
-  }));
-}
-
 /**
  * Forgets the channel of stopped calendars once it has expired at Google too (nothing can
  * arrive on it any more). The row and its sync token stay: a later watch syncs incrementally.
