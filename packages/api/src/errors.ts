@@ -26,7 +26,7 @@ const CONNECT_CODES: Record<ConnectFailure, Code> = {
   delegation_not_allowed: 'FORBIDDEN',
   unknown_user: 'NOT_FOUND',
   not_admin: 'FORBIDDEN',
-  shared_mode: 'BAD_REQUEST',
+  shared_mode: 'FORBIDDEN',
 };
 
 /** The one mapping from domain and Google failures to API error codes. Unknown errors stay unknown. */

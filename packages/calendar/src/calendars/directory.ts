@@ -76,8 +76,11 @@ const MAX_CACHED_CALLERS = 10_000;
 export class CalendarDirectory {
   private readonly logger: Logger;
   private readonly now: () => number;
-  /** caller id -> their calendar, for a few seconds: the list path resolves a scope per request. */
-  private readonly own = new Map<string, { calendar: ConnectedCalendarRow | null; until: number }>();
+  /**
+   * caller id -> their calendar, for a few seconds: the list path resolves a scope per request. A
+   * disconnect in another process is seen here after at most `cacheTtlMs`.
+   */
+  private readonly own = new Map<string, { calendar: ConnectedCalendarRow; until: number }>();
 
   constructor(private readonly deps: CalendarDirectoryDeps) {
     this.logger = deps.logger ?? silentLogger;
@@ -90,14 +93,11 @@ export class CalendarDirectory {
 
   /**
    * Shared mode: the shared calendar is a connected calendar, created on first start (or, on an
-   * upgrade, the row the migration made for it, now with its subject), re-activated if an admin
-   * had disconnected it only when it never was.
+   * upgrade, the row the migration made for it, now with its subject).
    */
   async ensureShared(): Promise<void> {
     const { access } = this.deps;
     if (access.mode !== 'shared') return;
-    const existing = await findCalendar(this.deps.em.fork(), access.calendarId);
-    if (existing?.state === 'disconnected') return;
     await upsertConnected(this.deps.em.fork(), { calendarId: access.calendarId, subject: access.subject ?? null, ownerId: null });
   }
 
@@ -115,10 +115,13 @@ export class CalendarDirectory {
       if (caller.admin) {
         const calendar = await findCalendar(this.deps.em.fork(), requested);
         if (!calendar) throw new NotFoundError('Calendar', requested);
+        // Nothing follows a disconnected calendar in Google: writes to it would drift at once.
+        if (calendar.state === 'disconnected') throw new NotConnectedError(requested, `Calendar ${requested} is disconnected: connect it first (calendar.connect).`);
         return this.scopeOf(caller, calendar);
       }
       const own = await this.ownCalendar(caller);
       if (own?.calendarId !== requested) throw new NotFoundError('Calendar', requested);
+      if (own.state === 'disconnected') throw new NotConnectedError(undefined);
       return this.scopeOf(caller, own);
     }
     const own = await this.ownCalendar(caller);
@@ -180,16 +183,17 @@ export class CalendarDirectory {
    * `keepEvents`. The caller's own calendar, or (admins) the one they name.
    */
   async disconnect(caller: Caller, opts: { calendarId?: string | undefined; keepEvents?: boolean | undefined } = {}): Promise<CalendarStatus> {
+    if (this.deps.access.mode === 'shared') {
+      throw new ConnectError('shared_mode', 'This deployment serves one shared calendar (GOOGLE_WORKSPACE_DOMAINS is not set): it is configured, not disconnected per user.');
+    }
     let calendarId: string;
     if (opts.calendarId !== undefined) {
       calendarId = (await this.resolve(caller, opts.calendarId)).calendarId;
     } else {
-      if (this.deps.access.mode === 'shared') throw new ConnectError('not_admin', 'The shared calendar can only be disconnected by an admin, naming it.');
       const own = await this.ownCalendar(caller);
       if (!own || own.state === 'disconnected') throw new NotConnectedError(undefined);
       calendarId = own.calendarId;
     }
-    if (this.deps.access.mode === 'shared' && !caller.admin) throw new ConnectError('not_admin', 'Only an admin can disconnect the shared calendar.');
     await this.deps.watch.stopWatch(calendarId);
     await markDisconnected(this.deps.em.fork(), calendarId, opts.calendarId !== undefined && caller.admin ? `disconnected by admin ${caller.email ?? caller.id}` : 'disconnected by its owner');
     const deleted = opts.keepEvents ? 0 : await forgetCalendarEvents(this.deps.em.fork(), calendarId);
@@ -208,7 +212,7 @@ export class CalendarDirectory {
 
   /** Forgets what this process remembers of a calendar's owner (after a change to it). */
   forget(calendarId: string): void {
-    for (const [caller, entry] of this.own) if (entry.calendar === null || entry.calendar.calendarId === calendarId) this.own.delete(caller);
+    for (const [caller, entry] of this.own) if (entry.calendar.calendarId === calendarId) this.own.delete(caller);
   }
 
   private async status(calendarId: string): Promise<CalendarStatus | null> {
@@ -269,8 +273,12 @@ export class CalendarDirectory {
       const byEmail = await findCalendar(em, caller.email);
       if (byEmail && byEmail.ownerId === null && (await claimCalendar(em, byEmail.calendarId, caller.id))) calendar = { ...byEmail, ownerId: caller.id };
     }
-    if (this.own.size >= MAX_CACHED_CALLERS) this.own.clear();
-    this.own.set(caller.id, { calendar, until: now + (this.deps.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS) });
+    // Only a found calendar is remembered: one connected in another process a moment ago must
+    // show on the caller's next request, wherever it lands.
+    if (calendar) {
+      if (this.own.size >= MAX_CACHED_CALLERS) this.own.clear();
+      this.own.set(caller.id, { calendar, until: now + (this.deps.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS) });
+    }
     return calendar;
   }
 }
