@@ -213,20 +213,21 @@ function toDue(r: DueRow): DueCalendar {
 const WORKABLE = `c.state <> 'disconnected' and (c.state <> 'error' or c.retry_at is null or c.retry_at <= ?)`;
 
 /**
- * Watched calendars whose channel expires before `before` (or has expired), soonest first, one
- * keyset page after `after`. Re-reading pages this way resumes a run that died where it stopped.
+ * Watched calendars whose channel expires before `before` (or has expired), by calendar id, one
+ * keyset page after `after`. Paged by id, not by expiration: renewing a calendar changes its
+ * expiration, and a short-lived new channel must not bring it back in a later page of the same
+ * run. A run that died resumes with what is still due.
  */
 export async function calendarsDueForRenewal(
   em: EntityManager,
-  opts: { before: Date; now: Date; after?: { expiration: Date; calendarId: string } | undefined; limit: number },
+  opts: { before: Date; now: Date; after?: string | undefined; limit: number },
 ): Promise<DueCalendar[]> {
   const rows = await em.execute<DueRow[]>(
     `select c.calendar_id, c.state, s.channel_id, s.resource_id, s.expiration, s.last_notification_at, s.last_sync_at
      from calendar_sync_states s join connected_calendars c on c.calendar_id = s.calendar_id
-     where s.active and s.expiration < ? and ${WORKABLE}
-       and (?::timestamptz is null or (s.expiration, s.calendar_id) > (?::timestamptz, ?))
-     order by s.expiration, s.calendar_id limit ?`,
-    [opts.before, opts.now, opts.after?.expiration ?? null, opts.after?.expiration ?? null, opts.after?.calendarId ?? '', opts.limit],
+     where s.active and s.expiration < ? and ${WORKABLE} and s.calendar_id > ?
+     order by s.calendar_id limit ?`,
+    [opts.before, opts.now, opts.after ?? '', opts.limit],
   );
   return rows.map(toDue);
 }

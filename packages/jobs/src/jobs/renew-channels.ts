@@ -16,7 +16,7 @@ export interface RenewResult {
 
 /**
  * Replaces every active channel that expires within the renewal window, or has expired already
- * (a calendar that lost its channel gets a new one), soonest first, a few at a time and paced.
+ * (a calendar that lost its channel gets a new one), a few at a time and paced.
  * WatchService.watch is make-before-break: new channel first, then the old one stopped, then an
  * incremental sync to cover the switch. A calendar that fails goes to `error` with the reason and
  * is retried after a backoff; the others are renewed all the same. The run fails (and Agenda
@@ -31,7 +31,7 @@ export async function renewChannels(ctx: JobContext): Promise<RenewResult> {
       calendarsDueForRenewal(ctx.em.fork(), {
         before,
         now,
-        after: after?.channel ? { expiration: after.channel.expiration, calendarId: after.calendarId } : undefined,
+        after: after?.calendarId,
         limit: PAGE,
       }),
     concurrency: ctx.config.concurrency,
