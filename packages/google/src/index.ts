@@ -10,7 +10,7 @@ export {
 export { AccessTokens, MAX_CACHED_TOKENS } from './auth.ts';
 export { DEFAULT_QUOTA_LIMITS, QuotaLimiter, type QuotaLimits } from './quota.ts';
 export { DEFAULT_RETRY_POLICY, nextDelay, type RetryPolicy } from './retry.ts';
-export { classifyGoogleError, GoogleApiError, type GoogleErrorKind } from './errors.ts';
+export { classifyGoogleError, GoogleApiError, type GoogleErrorKind, type GoogleSetupProblem } from './errors.ts';
 export {
   GoogleCalendarGateway,
   type CalendarRef,
