@@ -21,3 +21,14 @@ export {
 } from './gateway.ts';
 export { googleEventIdFor } from './ids.ts';
 export type { GoogleEvent } from './event.ts';
+export {
+  CHECK_SUMMARY_PREFIX,
+  runGoogleSetupCheck,
+  webhookProblem,
+  type CheckGateway,
+  type CheckStep,
+  type CheckStepName,
+  type CheckTarget,
+  type GoogleSetupCheckOptions,
+  type GoogleSetupCheckResult,
+} from './check.ts';
