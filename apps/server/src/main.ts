@@ -1,5 +1,6 @@
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '@calsync/jobs';
 import { startApp } from './app.ts';
+import { runCheckGoogleCli } from './check-google-cli.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { runJobsCli } from './jobs-cli.ts';
 import { createLogger } from './logger.ts';
@@ -23,6 +24,9 @@ const logger = createLogger({ level: config.logLevel, pretty: config.env === 'de
 const [command, ...args] = process.argv.slice(2);
 if (command === 'jobs') {
   process.exit(await runJobsCli(args, config, logger));
+}
+if (command === 'check:google') {
+  process.exit(await runCheckGoogleCli(args, config, logger));
 }
 
 const app = await startApp(config, logger).catch((err: unknown) => {
