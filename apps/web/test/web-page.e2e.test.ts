@@ -7,6 +7,7 @@ import { useChromium } from './support/use-chromium.ts';
 /**
  * The web page as a sales rep uses it: the built page served by the real server (PostgreSQL,
  * the Google emulator), in Debian's Chromium driven by playwright-core (no browser download).
+ * The server here serves one shared calendar (no Workspace domains): every user sees it.
  */
 /** A fixed week far from "now" (Monday 10 March 2031), so the test never depends on today's date. */
 const WEEK = '2031-03-10';
@@ -46,6 +47,9 @@ describe.skipIf(!haveChromium)('the web page (built, served by the server, in Ch
     await eventBox('Pipeline review').waitFor();
     expect(await page.locator('.week-label').textContent()).toBe('10 – 16 Mar 2031');
     expect(page.url()).not.toContain(sys.token);
+    // The header says whose calendar this is: the one shared calendar, connected.
+    expect(await page.locator('.signed-in .who').textContent()).toBe(`Shared calendar ${sys.calendarId}`);
+    expect(await page.locator('.signed-in .state').getAttribute('data-state')).toBe('active');
     await page.locator('[data-live="live"]').waitFor();
     // Navigating weeks: next is empty, back again shows them.
     await page.getByRole('button', { name: 'Next week' }).click();
