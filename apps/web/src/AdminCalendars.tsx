@@ -161,7 +161,7 @@ export function AdminCalendars(props: {
                   <CalendarRow
                     key={c.calendarId}
                     calendar={c}
-                    canReconnect={props.mode === 'delegation'}
+                    delegation={props.mode === 'delegation'}
                     busy={connect.isPending}
                     onView={() => props.onView(c)}
                     onDisconnect={() => {
@@ -200,7 +200,12 @@ export function AdminCalendars(props: {
   );
 }
 
-function CalendarRow(props: { calendar: CalendarStatus; canReconnect: boolean; busy: boolean; onView: () => void; onDisconnect: () => void; onReconnect: () => void }) {
+/**
+ * One calendar and what can be done with it. A disconnected one has no week to view (nothing
+ * follows it in Google, so the API refuses to act on it) and can only be connected again; the
+ * shared calendar of shared mode is configured, so there is nothing to disconnect or reconnect.
+ */
+function CalendarRow(props: { calendar: CalendarStatus; delegation: boolean; busy: boolean; onView: () => void; onDisconnect: () => void; onReconnect: () => void }) {
   const c = props.calendar;
   const name = calendarName(c);
   const problem = problemOf(c);
@@ -231,19 +236,20 @@ function CalendarRow(props: { calendar: CalendarStatus; canReconnect: boolean; b
       <td>{c.lastSyncAt ? <When at={c.lastSyncAt} /> : <span className="muted">Never</span>}</td>
       <td>{c.lastNotificationAt ? <When at={c.lastNotificationAt} /> : <span className="muted">—</span>}</td>
       <td className="row-actions">
-        <button type="button" onClick={props.onView} aria-label={`View week of ${name}`}>
-          View week
-        </button>
-        {c.state !== 'disconnected' ? (
+        {c.state !== 'disconnected' && (
+          <button type="button" onClick={props.onView} aria-label={`View week of ${name}`}>
+            View week
+          </button>
+        )}
+        {props.delegation && c.state !== 'disconnected' && (
           <button type="button" className="danger" onClick={props.onDisconnect} aria-label={`Disconnect ${name}`}>
             Disconnect
           </button>
-        ) : (
-          props.canReconnect && (
-            <button type="button" onClick={props.onReconnect} disabled={props.busy} aria-label={`Reconnect ${name}`}>
-              Reconnect
-            </button>
-          )
+        )}
+        {props.delegation && c.state === 'disconnected' && (
+          <button type="button" onClick={props.onReconnect} disabled={props.busy} aria-label={`Reconnect ${name}`}>
+            Reconnect
+          </button>
         )}
       </td>
     </tr>

@@ -71,10 +71,16 @@ export function CalendarWeek(props: {
   });
   const events = week.data ?? [];
   const listProblem = week.error ? describeError(week.error) : null;
-  const notConnected = listProblem?.reason === 'calendar_not_connected';
+  // The caller's own calendar went (an admin disconnected it meanwhile): the page shows the connect
+  // panel instead of this week. A calendar an admin opened says so here instead.
+  const ownGone = calendarId === undefined && listProblem?.reason === 'calendar_not_connected';
   useEffect(() => {
-    if (notConnected) onNotConnected();
-  }, [notConnected, onNotConnected]);
+    if (ownGone) onNotConnected();
+  }, [ownGone, onNotConnected]);
+  const shownProblem =
+    calendarId !== undefined && listProblem?.reason === 'calendar_not_connected'
+      ? `${calendarId} is disconnected, so it has no week to show. Reconnect it from “Connected calendars”.`
+      : listProblem?.message;
 
   // The panel keeps the last version it saw, so a meeting moved out of the week stays readable.
   const [seen, setSeen] = useState<Record<string, EventDTO>>({});
@@ -89,7 +95,7 @@ export function CalendarWeek(props: {
   const failed = (err: unknown) => {
     const p = describeError(err);
     setProblem(p);
-    if (p.reason === 'calendar_not_connected') onNotConnected();
+    if (calendarId === undefined && p.reason === 'calendar_not_connected') onNotConnected();
   };
 
   const create = useMutation({
@@ -175,9 +181,9 @@ export function CalendarWeek(props: {
           Schedule meeting
         </button>
       </div>
-      {listProblem && !notConnected && (
+      {shownProblem && !ownGone && (
         <p className="error banner" role="alert">
-          {listProblem.message}
+          {shownProblem}
         </p>
       )}
       <main className="content">

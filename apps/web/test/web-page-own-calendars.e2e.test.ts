@@ -279,11 +279,18 @@ describe.skipIf(!haveChromium)('the web page, each rep with their own calendar',
     await dialog.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await admin.locator(`tr[data-calendar-id="${B}"][data-state="disconnected"]`).waitFor();
     expect(await row(admin, B).locator('.problem').textContent()).toContain(`disconnected by admin ${ADMIN}`);
+    // Nothing follows a disconnected calendar in Google: it has no week to view, only a reconnect.
     expect(await row(admin, B).getByRole('button', { name: `Reconnect ${B}` }).count()).toBe(1);
+    expect(await row(admin, B).getByRole('button', { name: `View week of ${B}` }).count()).toBe(0);
 
     const repB = await open(users.b);
     await repB.getByRole('region', { name: 'Your Google calendar is not connected' }).waitFor();
     await repB.context().close();
+    // An admin's link to that week (a bookmark, a reload) now says why there is nothing to show.
+    const bookmark = await open(users.admin, `calendar=${encodeURIComponent(B)}&week=${WEEK}`);
+    await bookmark.getByRole('alert').filter({ hasText: `${B} is disconnected` }).waitFor();
+    expect(await bookmark.locator('.viewing').textContent()).toContain(`Viewing ${B}’s calendar as admin`);
+    await bookmark.context().close();
   });
 
   it('lets a rep disconnect their own calendar after asking, keeping its meetings if they choose', async () => {
