@@ -1,135 +1,86 @@
-import type { EventDTO } from '@calsync/client';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useMemo, useState } from 'react';
+import { AdminCalendars } from './AdminCalendars.tsx';
 import { createClient } from './api.ts';
-import { addDays, formatWeek, nextHalfHour, parseDateInput, startOfWeek, toDateInput } from './dates.ts';
-import { describeError, type ApiProblem } from './errors.ts';
-import { EventPanel } from './EventPanel.tsx';
-import { useLiveUpdates, type LiveStatus } from './live.ts';
-import { MeetingForm, type MeetingDraft } from './MeetingForm.tsx';
-import { forgetToken, readToken, saveToken } from './token.ts';
-import { WeekView } from './WeekView.tsx';
+import { CalendarWeek } from './CalendarWeek.tsx';
+import { calendarName, problemOf, STATE_LABELS, type CalendarStatus, type Connection } from './calendars.ts';
+import { ConnectPanel } from './ConnectPanel.tsx';
+import { DisconnectDialog } from './DisconnectDialog.tsx';
+import { describeError } from './errors.ts';
+import { eventsKey } from './live.ts';
+import { forgetToken, readToken, saveToken, tokenIdentity } from './token.ts';
 
-type Panel = { kind: 'none' } | { kind: 'new'; start: Date } | { kind: 'event'; id: string; justCreated: boolean } | { kind: 'edit'; id: string; etag: string | null };
+/**
+ * What the page shows: the signed-in user's own calendar, or (admins) the list of connected
+ * calendars, or one rep's calendar that an admin opened from it.
+ */
+type View = { kind: 'mine' } | { kind: 'calendars' } | { kind: 'calendar'; calendarId: string };
 
-/** The rep's time zone, so Google shows the meeting in it too (the page works in local time). */
-const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const CONNECTION_KEY = ['connection'] as const;
 
-/** A fresh idempotency key per form: a double click or a retried request still makes one meeting. */
-function newKey(): string {
-  // getRandomValues works on plain-HTTP origins too, where randomUUID is unavailable.
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+function initialView(): View {
+  // `?calendar=<id>` / `?view=calendars`: an admin's reload keeps what they were looking at.
+  const params = new URL(window.location.href).searchParams;
+  const calendarId = params.get('calendar');
+  if (calendarId) return { kind: 'calendar', calendarId };
+  return params.get('view') === 'calendars' ? { kind: 'calendars' } : { kind: 'mine' };
 }
 
-function initialWeek(): Date {
-  // `?week=YYYY-MM-DD` opens that week (a shareable view; tests use a fixed one).
-  return startOfWeek(parseDateInput(new URL(window.location.href).searchParams.get('week')) ?? new Date());
+function writeView(view: View): void {
+  const url = new URL(window.location.href);
+  url.searchParams.delete('calendar');
+  url.searchParams.delete('view');
+  if (view.kind === 'calendar') url.searchParams.set('calendar', view.calendarId);
+  if (view.kind === 'calendars') url.searchParams.set('view', 'calendars');
+  window.history.replaceState(null, '', url);
 }
 
 export function App() {
   const [token, setToken] = useState<string | null>(() => readToken());
   const client = useMemo(() => createClient(() => token), [token]);
+  const identity = useMemo(() => (token ? tokenIdentity(token) : null), [token]);
   const queryClient = useQueryClient();
-  const [weekStart, setWeekStart] = useState(initialWeek);
-  const [panel, setPanel] = useState<Panel>({ kind: 'none' });
-  const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [createKey, setCreateKey] = useState(newKey);
-  const live = useLiveUpdates(client, token !== null);
+  const [view, setView] = useState<View>(initialView);
+  const [confirmingDisconnect, setConfirmingDisconnect] = useState(false);
+  const [justConnected, setJustConnected] = useState(false);
 
-  const goTo = (start: Date) => {
-    setWeekStart(start);
-    const url = new URL(window.location.href);
-    url.searchParams.set('week', toDateInput(start));
-    window.history.replaceState(null, '', url);
+  const go = (next: View) => {
+    setView(next);
+    writeView(next);
   };
 
-  const week = useQuery({
-    queryKey: ['events', weekStart.getTime()],
+  // Who the caller is to the API: their calendar (or none), may they connect it, are they an admin.
+  const connection = useQuery({
+    queryKey: CONNECTION_KEY,
     enabled: token !== null,
-    placeholderData: keepPreviousData,
-    queryFn: async () => {
-      // A week rarely holds more than one page; follow the cursor anyway so nothing is missing.
-      const items: EventDTO[] = [];
-      let cursor: string | null = null;
-      do {
-        const page = await client.calendar.listEvents.query({ timeMin: weekStart, timeMax: addDays(weekStart, 7), limit: 500, cursor });
-        items.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor);
-      return items;
+    queryFn: () => client.calendar.connection.query(),
+  });
+  const setOwnCalendar = (calendar: CalendarStatus | null) => queryClient.setQueryData<Connection>(CONNECTION_KEY, (c) => (c ? { ...c, calendar } : c));
+
+  const connect = useMutation({
+    mutationFn: () => client.calendar.connect.mutate(),
+    onSuccess: (calendar) => {
+      setOwnCalendar(calendar);
+      setJustConnected(true);
+      void queryClient.invalidateQueries({ queryKey: ['calendars'] });
     },
   });
-  const events = week.data ?? [];
 
-  // The panel keeps the last version it saw, so a meeting moved out of the week stays readable.
-  const [seen, setSeen] = useState<Record<string, EventDTO>>({});
-  const remember = (e: EventDTO) => setSeen((s) => ({ ...s, [e.id]: e }));
-  const findEvent = (id: string) => events.find((e) => e.id === id) ?? seen[id];
-
-  const afterWrite = (e: EventDTO) => {
-    remember(e);
-    setProblem(null);
-    void queryClient.invalidateQueries({ queryKey: ['events'] });
-  };
-
-  const create = useMutation({
-    mutationFn: (d: MeetingDraft) =>
-      client.calendar.createEvent.mutate({
-        summary: d.summary,
-        startTime: d.startTime,
-        endTime: d.endTime,
-        timeZone: TIME_ZONE,
-        attendees: d.attendees,
-        ...(d.description ? { description: d.description } : {}),
-        createMeetLink: d.createMeetLink,
-        idempotencyKey: createKey,
-      }),
-    onSuccess: (e) => {
-      afterWrite(e);
-      setCreateKey(newKey());
-      setPanel({ kind: 'event', id: e.id, justCreated: true });
-      // Show the week the new meeting is in.
-      if (e.startTime < weekStart || e.startTime >= addDays(weekStart, 7)) goTo(startOfWeek(e.startTime));
+  const disconnect = useMutation({
+    mutationFn: (keepEvents: boolean) => client.calendar.disconnect.mutate({ keepEvents }),
+    onSuccess: () => {
+      setConfirmingDisconnect(false);
+      setJustConnected(false);
+      setOwnCalendar(null);
+      queryClient.removeQueries({ queryKey: eventsKey(undefined) });
+      void queryClient.invalidateQueries({ queryKey: ['calendars'] });
     },
-    onError: (err) => setProblem(describeError(err)),
   });
 
-  const update = useMutation({
-    mutationFn: ({ original, etag, d }: { original: EventDTO; etag: string | null; d: MeetingDraft }) => {
-      const emails = (list: string[]) => list.join('\n');
-      const timesChanged = d.startTime.getTime() !== original.startTime.getTime() || d.endTime.getTime() !== original.endTime.getTime();
-      return client.calendar.updateEvent.mutate({
-        id: original.id,
-        // Only what the rep changed, checked against the version they started from (etag).
-        ...(d.summary !== original.summary ? { summary: d.summary } : {}),
-        ...(d.description !== (original.description ?? '') ? { description: d.description } : {}),
-        ...(timesChanged ? { startTime: d.startTime, endTime: d.endTime, timeZone: TIME_ZONE } : {}),
-        ...(emails(d.attendees) !== emails(original.attendees.map((a) => a.email)) ? { attendees: d.attendees } : {}),
-        ...(etag ? { expectedEtag: etag } : {}),
-      });
-    },
-    onSuccess: (e) => {
-      afterWrite(e);
-      setPanel({ kind: 'event', id: e.id, justCreated: false });
-    },
-    onError: (err) => setProblem(describeError(err)),
-  });
+  // The week said the calendar is not connected (an admin disconnected it meanwhile): ask again.
+  const recheckConnection = useCallback(() => void queryClient.invalidateQueries({ queryKey: CONNECTION_KEY }), [queryClient]);
 
-  const cancel = useMutation({
-    mutationFn: (id: string) => client.calendar.cancelEvent.mutate({ id }),
-    onSuccess: (e) => {
-      afterWrite(e);
-      setPanel({ kind: 'none' });
-    },
-    onError: (err) => setProblem(describeError(err)),
-  });
-
-  const open = (next: Panel) => {
-    setProblem(null);
-    setPanel(next);
-  };
-
-  if (token === null) {
+  if (token === null || identity === null) {
     return (
       <TokenForm
         onToken={(t) => {
@@ -140,113 +91,155 @@ export function App() {
     );
   }
 
-  const listProblem = week.error ? describeError(week.error) : null;
-  const selected = panel.kind === 'event' || panel.kind === 'edit' ? findEvent(panel.id) : undefined;
+  const conn = connection.data;
+  const own = conn?.calendar ?? null;
+  // Only admins look at other calendars; a shared `?calendar=` link opens a rep's own page.
+  const shown: View = conn?.admin ? view : { kind: 'mine' };
+  const delegation = conn?.mode === 'delegation';
+
+  let body;
+  if (connection.isPending) {
+    body = (
+      <main className="content center">
+        <p className="muted" role="status">
+          Loading your calendar…
+        </p>
+      </main>
+    );
+  } else if (!conn) {
+    body = (
+      <main className="content center">
+        <p className="error" role="alert">
+          {describeError(connection.error).message}
+        </p>
+      </main>
+    );
+  } else if (shown.kind === 'calendars') {
+    body = <AdminCalendars client={client} mode={conn.mode} ownCalendarId={own?.calendarId ?? null} onView={(c) => go({ kind: 'calendar', calendarId: c.calendarId })} />;
+  } else if (shown.kind === 'calendar') {
+    body = <CalendarWeek key={`calendar:${shown.calendarId}`} client={client} calendarId={shown.calendarId} onNotConnected={recheckConnection} />;
+  } else if (own) {
+    body = <CalendarWeek key="mine" client={client} calendarId={undefined} onNotConnected={recheckConnection} />;
+  } else {
+    body = (
+      <ConnectPanel
+        connection={conn}
+        email={identity.email}
+        emailVerified={identity.emailVerified}
+        busy={connect.isPending}
+        problem={connect.error ? describeError(connect.error) : null}
+        onConnect={() => connect.mutate()}
+      />
+    );
+  }
 
   return (
     <div className="app">
       <header className="topbar">
         <h1>Calendar</h1>
-        <nav className="week-nav" aria-label="Week navigation">
-          <button type="button" onClick={() => goTo(addDays(weekStart, -7))} aria-label="Previous week">
-            ‹
+        {conn?.admin && (
+          <nav className="tabs" aria-label="Sections">
+            <button type="button" aria-current={shown.kind === 'mine' ? 'page' : undefined} onClick={() => go({ kind: 'mine' })}>
+              My calendar
+            </button>
+            <button type="button" aria-current={shown.kind === 'calendars' ? 'page' : undefined} onClick={() => go({ kind: 'calendars' })}>
+              Connected calendars
+            </button>
+          </nav>
+        )}
+        <div className="account">
+          {conn && <SignedIn connection={conn} email={identity.email} />}
+          {delegation && own && (
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                disconnect.reset();
+                setConfirmingDisconnect(true);
+              }}
+            >
+              Disconnect
+            </button>
+          )}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              forgetToken();
+              setToken(null);
+              queryClient.clear();
+              go({ kind: 'mine' });
+            }}
+          >
+            Change token
           </button>
-          <button type="button" onClick={() => goTo(startOfWeek(new Date()))}>
-            Today
-          </button>
-          <button type="button" onClick={() => goTo(addDays(weekStart, 7))} aria-label="Next week">
-            ›
-          </button>
-          <span className="week-label" aria-live="polite">
-            {formatWeek(weekStart)}
-          </span>
-        </nav>
-        <LiveBadge status={live} />
-        <button type="button" className="primary" onClick={() => open({ kind: 'new', start: nextHalfHour() })}>
-          Schedule meeting
-        </button>
-        <button
-          type="button"
-          className="link"
-          onClick={() => {
-            forgetToken();
-            setToken(null);
-            queryClient.clear();
-          }}
-        >
-          Change token
-        </button>
+        </div>
       </header>
-      {listProblem && (
-        <p className="error banner" role="alert">
-          {listProblem.message}
+      {shown.kind === 'calendar' && (
+        <p className="viewing banner" role="status">
+          <span>
+            Viewing <strong>{shown.calendarId}</strong>’s calendar as admin: what you schedule, change or cancel here happens in their Google calendar.
+          </span>
+          <button type="button" className="link" onClick={() => go({ kind: 'calendars' })}>
+            Back to connected calendars
+          </button>
+          <button type="button" className="link" onClick={() => go({ kind: 'mine' })}>
+            Back to my calendar
+          </button>
         </p>
       )}
-      <main className="content">
-        <WeekView
-          weekStart={weekStart}
-          events={events}
-          selectedId={selected?.id ?? null}
-          onSelect={(e) => {
-            remember(e);
-            open({ kind: 'event', id: e.id, justCreated: false });
-          }}
-          onPickSlot={(start) => open({ kind: 'new', start })}
+      {shown.kind === 'mine' && own?.state === 'error' && (
+        <p className="notice banner" role="status">
+          <span>
+            Your calendar has a sync problem: {problemOf(own) ?? 'the service could not reach it'}. The service keeps retrying on its own.
+          </span>
+          {delegation && (
+            <button type="button" className="link" disabled={connect.isPending} onClick={() => connect.mutate()}>
+              {connect.isPending ? 'Reconnecting…' : 'Reconnect now'}
+            </button>
+          )}
+        </p>
+      )}
+      {shown.kind === 'mine' && own && connect.error && (
+        <p className="error banner" role="alert">
+          {describeError(connect.error).message}
+        </p>
+      )}
+      {shown.kind === 'mine' && own && justConnected && (
+        <p className="success banner" role="status">
+          <span>Your Google calendar is connected. Meetings changed in Google show up here within seconds.</span>
+          <button type="button" className="link" onClick={() => setJustConnected(false)}>
+            Dismiss
+          </button>
+        </p>
+      )}
+      {body}
+      {confirmingDisconnect && own && (
+        <DisconnectDialog
+          calendar={calendarName(own)}
+          own
+          busy={disconnect.isPending}
+          problem={disconnect.error ? describeError(disconnect.error) : null}
+          onConfirm={(keepEvents) => disconnect.mutate(keepEvents)}
+          onClose={() => setConfirmingDisconnect(false)}
         />
-        {panel.kind === 'new' && (
-          <MeetingForm
-            key={`new-${panel.start.getTime()}`}
-            initialStart={panel.start}
-            busy={create.isPending}
-            problem={problem}
-            onSubmit={(d) => create.mutate(d)}
-            onClose={() => open({ kind: 'none' })}
-          />
-        )}
-        {panel.kind === 'event' && selected && (
-          <EventPanel
-            key={selected.id}
-            event={selected}
-            justCreated={panel.justCreated}
-            busy={cancel.isPending}
-            problem={problem}
-            onEdit={() => open({ kind: 'edit', id: selected.id, etag: selected.etag })}
-            onCancel={() => cancel.mutate(selected.id)}
-            onClose={() => open({ kind: 'none' })}
-          />
-        )}
-        {panel.kind === 'edit' && selected && (
-          <div className="side">
-            {selected.etag !== panel.etag && (
-              // A live update brought a newer version while the rep was editing: saving would fail.
-              <p className="notice" role="status">
-                This meeting was just changed in Google.{' '}
-                <button type="button" className="link" onClick={() => open({ kind: 'edit', id: selected.id, etag: selected.etag })}>
-                  Reload it
-                </button>
-              </p>
-            )}
-            <MeetingForm
-              key={`edit-${selected.id}-${panel.etag ?? ''}`}
-              event={selected}
-              initialStart={selected.startTime}
-              busy={update.isPending}
-              problem={problem}
-              onSubmit={(d) => update.mutate({ original: selected, etag: panel.etag, d })}
-              onClose={() => open({ kind: 'event', id: selected.id, justCreated: false })}
-            />
-          </div>
-        )}
-      </main>
+      )}
     </div>
   );
 }
 
-function LiveBadge({ status }: { status: LiveStatus }) {
-  const text = { live: 'Live', connecting: 'Connecting…', offline: 'Offline: reconnecting' }[status];
+/** Who is signed in, and how their calendar is doing, in the header. */
+function SignedIn({ connection, email }: { connection: Connection; email: string | null }) {
+  const own = connection.calendar;
+  const who = own ? (connection.mode === 'shared' ? `Shared calendar ${calendarName(own)}` : calendarName(own)) : (email ?? 'Signed in without an email address');
+  const state = own?.state ?? 'none';
+  const label = own ? STATE_LABELS[own.state] : 'Not connected';
   return (
-    <span className={`live live-${status}`} title="Changes made in Google appear here without reloading" data-live={status}>
-      {text}
+    <span className="signed-in" title={own ? `Your calendar: ${own.calendarId}` : 'No Google calendar connected'}>
+      <span className="who">{who}</span>
+      <span className={`state state-${state}`} data-state={state} title={own ? (problemOf(own) ?? undefined) : undefined}>
+        {label}
+      </span>
     </span>
   );
 }
@@ -263,7 +256,7 @@ function TokenForm({ onToken }: { onToken: (token: string) => void }) {
     >
       <h1>Calendar</h1>
       <p>
-        Paste your token. In development, <code>pnpm start</code> prints a dev token (and a link that opens this page with it).
+        Paste your token. In development, <code>pnpm start</code> prints a dev token for each user (and a link that opens this page with it).
       </p>
       <label>
         Token

@@ -61,3 +61,21 @@ export function nextHalfHour(now = new Date()): Date {
   d.setMinutes(d.getMinutes() < 30 ? 30 : 60);
   return d;
 }
+
+/** A moment for a status table: "12 Mar 2031, 14:05". */
+export const formatStamp = (d: Date) => d.toLocaleString(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/**
+ * "in 6 days", "3 minutes ago": how soon a channel expires or how stale a sync is reads at a
+ * glance this way; the exact moment goes in a tooltip. Each unit is rounded from the smaller one,
+ * so 59.7 minutes reads "in 1 hour", not "in 60 minutes".
+ */
+export function formatRelative(d: Date, now = new Date()): string {
+  const format = new Intl.RelativeTimeFormat(undefined, { numeric: 'always' });
+  const minutes = Math.round((d.getTime() - now.getTime()) / 60_000);
+  if (minutes === 0) return d <= now ? 'just now' : 'in less than a minute';
+  if (Math.abs(minutes) < 60) return format.format(minutes, 'minute');
+  const hours = Math.round(minutes / 60);
+  if (Math.abs(hours) < 24) return format.format(hours, 'hour');
+  return format.format(Math.round(hours / 24), 'day');
+}

@@ -29,3 +29,23 @@ export function saveToken(token: string): void {
 export function forgetToken(): void {
   window.localStorage.removeItem(STORAGE_KEY);
 }
+
+/**
+ * Who the token says the user is, for display only ("signed in as"): the server verifies the
+ * token and alone decides what the caller may do. Before a calendar is connected, this is the
+ * only place the page can learn the user's address from. Null parts when the token has none
+ * or is not a readable JWT.
+ */
+export function tokenIdentity(token: string): { email: string | null; emailVerified: boolean } {
+  try {
+    const payload = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
+    const json: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof json !== 'object' || json === null) return { email: null, emailVerified: false };
+    const email = 'email' in json && typeof json.email === 'string' && json.email !== '' ? json.email.toLowerCase() : null;
+    return { email, emailVerified: email !== null && 'email_verified' in json && json.email_verified === true };
+  } catch {
+    // Not a JWT the page can read: the server will say what is wrong with it.
+    return { email: null, emailVerified: false };
+  }
+}

@@ -1,68 +1,23 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { at, useSystem } from '@calsync/server/test/support/system.ts';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium } from './support/chromium.ts';
+import { useChromium } from './support/use-chromium.ts';
 
 /**
  * The web page as a sales rep uses it: the built page served by the real server (PostgreSQL,
  * the Google emulator), in Debian's Chromium driven by playwright-core (no browser download).
+ * The server here serves one shared calendar (no Workspace domains): every user sees it.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) {
-  throw new Error(`${CHROMIUM} is missing: the web page test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it).`);
-}
-if (!haveChromium) console.warn(`web page test skipped: ${CHROMIUM} is missing (apt-get install -y chromium). In CI this fails instead.`);
-
-const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OUTPUT = join(WEB_ROOT, 'test-output');
 /** A fixed week far from "now" (Monday 10 March 2031), so the test never depends on today's date. */
 const WEEK = '2031-03-10';
 
-let browser: BrowserContext;
-let page: Page;
-let profile: string;
-const pageErrors: string[] = [];
-
-// In this order: the page is built before the server starts (it serves the page only if there is
-// one), and the browser is closed before the server is.
-beforeAll(async () => {
-  if (!haveChromium) return;
-  // Always build: a stale dist would test yesterday's page. The server serves whatever is there.
-  await build({ root: WEB_ROOT, logLevel: 'warn' });
-  await mkdir(OUTPUT, { recursive: true });
-});
+// In this order: the browser is closed before the server is.
 const sys = useSystem();
+const chromium = useChromium();
+let page: Page;
 beforeAll(async () => {
-  if (!haveChromium) return;
-  profile = await mkdtemp(join(tmpdir(), 'calsync-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 860 },
-    locale: 'en-GB',
-    timezoneId: 'UTC',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  // Refused API calls (400, 412) are expected here; anything else going wrong is not.
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
-  });
-  page.on('response', (res) => {
-    if (res.status() === 404) pageErrors.push(`404 ${res.url()}`);
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
+  if (haveChromium) page = await chromium.newPage();
 });
 
 /** The event's box in the week grid, found by its title. */
@@ -92,6 +47,9 @@ describe.skipIf(!haveChromium)('the web page (built, served by the server, in Ch
     await eventBox('Pipeline review').waitFor();
     expect(await page.locator('.week-label').textContent()).toBe('10 – 16 Mar 2031');
     expect(page.url()).not.toContain(sys.token);
+    // The header says whose calendar this is: the one shared calendar, connected.
+    expect(await page.locator('.signed-in .who').textContent()).toBe(`Shared calendar ${sys.calendarId}`);
+    expect(await page.locator('.signed-in .state').getAttribute('data-state')).toBe('active');
     await page.locator('[data-live="live"]').waitFor();
     // Navigating weeks: next is empty, back again shows them.
     await page.getByRole('button', { name: 'Next week' }).click();
@@ -121,7 +79,7 @@ describe.skipIf(!haveChromium)('the web page (built, served by the server, in Ch
     expect(await meet.textContent()).toMatch(/^https:\/\/meet\.google\.com\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
     await page.locator('.event-panel', { hasText: 'Meeting scheduled' }).waitFor();
     await eventBox('Intro call with Acme').waitFor();
-    await page.screenshot({ path: join(OUTPUT, '01-scheduled.png') });
+    await chromium.screenshot(page, '01-scheduled.png');
   });
 
   it('moves a meeting on the open page, without a reload, when a person changes it in Google', async () => {
@@ -146,7 +104,7 @@ describe.skipIf(!haveChromium)('the web page (built, served by the server, in Ch
     expect(await page.locator('.day[data-day="2"] .event', { hasText: 'Intro call' }).count()).toBe(0);
     expect(await page.evaluate(() => 'notReloaded' in globalThis)).toBe(true);
     expect(elapsed).toBeLessThan(1000);
-    await page.screenshot({ path: join(OUTPUT, '02-moved-live.png') });
+    await chromium.screenshot(page, '02-moved-live.png');
   });
 
   it('says "changed in Google meanwhile" when a stale edit is saved, and saves after a reload', async () => {
@@ -163,7 +121,7 @@ describe.skipIf(!haveChromium)('the web page (built, served by the server, in Ch
     await page.locator('.notice', { hasText: 'just changed in Google' }).waitFor({ timeout: 2000 });
     await form.getByRole('button', { name: 'Save changes' }).click();
     await form.locator('.error', { hasText: 'changed in Google meanwhile' }).waitFor();
-    await page.screenshot({ path: join(OUTPUT, '03-stale-edit.png') });
+    await chromium.screenshot(page, '03-stale-edit.png');
 
     await page.getByRole('button', { name: 'Reload it' }).click();
     const fresh = page.getByRole('form', { name: 'Edit meeting' });
@@ -179,7 +137,8 @@ describe.skipIf(!haveChromium)('the web page (built, served by the server, in Ch
     await page.getByRole('button', { name: 'Yes, cancel it' }).click();
     await eventBox('Demo: Globex').waitFor({ state: 'detached' });
     expect(sys.googleEvents().some((e) => e.summary === 'Demo: Globex')).toBe(false);
-    await page.screenshot({ path: join(OUTPUT, '04-cancelled.png') });
-    expect(pageErrors).toEqual([]);
+    await chromium.screenshot(page, '04-cancelled.png');
+    expect(chromium.errors).toEqual([]);
+    expect(chromium.requests.filter((url) => url.includes(sys.token))).toEqual([]);
   });
 });
