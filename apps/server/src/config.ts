@@ -40,7 +40,7 @@ export interface Config {
   };
   google: {
     /** Parsed service-account key; undefined = run against the in-process emulator. */
-    credentials: { client_email: string; private_key: string; private_key_id?: string | undefined } | undefined;
+    credentials: { client_email: string; private_key: string; private_key_id?: string | undefined; client_id?: string | undefined } | undefined;
     /** Shared mode: the calendar every user shares (`primary` = the acting principal's own). */
     calendarId: string;
     /** Shared mode: the Workspace user the service account acts as for it. */
@@ -231,6 +231,8 @@ const ServiceAccountKey = z.object({
   client_email: z.email(),
   private_key: z.string().includes('PRIVATE KEY'),
   private_key_id: z.string().optional(),
+  // What a Workspace admin enters under domain-wide delegation: messages name it.
+  client_id: z.string().optional(),
 });
 
 export class ConfigError extends Error {

@@ -108,6 +108,7 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       access: google.access,
       logger,
       renewBeforeMs: config.jobs.config.renewBeforeMs,
+      serviceAccountClientId: config.google.credentials?.client_id,
     });
     await calendars.ensureShared();
     return {

@@ -7,6 +7,8 @@ export interface ServiceAccountCredentials {
   client_email: string;
   private_key: string;
   private_key_id?: string;
+  /** What a Workspace admin enters under domain-wide delegation. */
+  client_id?: string;
 }
 
 export interface GoogleGatewayConfig {

@@ -57,6 +57,8 @@ export interface CalendarDirectoryDeps {
   watch: WatchService;
   access: CalendarAccess;
   logger?: Logger;
+  /** The service account's client ID, named in the delegation set-up a Workspace admin must make. */
+  serviceAccountClientId?: string | undefined;
   /** A connected calendar whose channel expires later than this is not re-watched by a repeated connect. */
   renewBeforeMs: number;
   /** How long a caller's calendar is remembered (a disconnect in another process is seen after at most this). */
@@ -248,14 +250,16 @@ export class CalendarDirectory {
     try {
       await this.deps.google.checkAccess(email);
     } catch (err) {
-      if (err instanceof GoogleApiError && err.reason === 'unauthorized_client') {
+      const problem = err instanceof GoogleApiError ? err.setupProblem : undefined;
+      if (problem === 'delegation_missing' || problem === 'scope_missing') {
+        const client = this.deps.serviceAccountClientId ? `client ID ${this.deps.serviceAccountClientId}` : "the service account's client ID (client_id in its key JSON)";
         throw new ConnectError(
           'delegation_not_allowed',
-          `Google refused to let this service act for users of ${domain}. In the Google Admin console of ${domain}, open Security > Access and data control > API controls > Manage domain-wide delegation and allow the service account's client ID the scope https://www.googleapis.com/auth/calendar.`,
+          `Google refused to let this service act for users of ${domain}. In the Google Admin console of ${domain}, open Security > Access and data control > API controls > Manage domain-wide delegation and allow ${client} the scope https://www.googleapis.com/auth/calendar.`,
           { cause: err },
         );
       }
-      if (err instanceof GoogleApiError && err.reason === 'invalid_grant') {
+      if (problem === 'unknown_user') {
         throw new ConnectError('unknown_user', `Google knows no active Workspace user ${email} (no such user in ${domain}, or the user is suspended).`, { cause: err });
       }
       throw err;
