@@ -1,8 +1,5 @@
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '@calsync/jobs';
-import { startApp } from './app.ts';
-import { runCheckGoogleCli } from './check-google-cli.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { runJobsCli } from './jobs-cli.ts';
 import { createLogger } from './logger.ts';
 import { releaseUnusedMemory } from './memory.ts';
 import { hasWebPage } from './http/web-page.ts';
@@ -22,12 +19,17 @@ try {
 const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY });
 
 const [command, ...args] = process.argv.slice(2);
+// Each command loads only what it runs: the operator commands need not load the whole server.
 if (command === 'jobs') {
+  const { runJobsCli } = await import('./jobs-cli.ts');
   process.exit(await runJobsCli(args, config, logger));
 }
 if (command === 'check:google') {
+  const { runCheckGoogleCli } = await import('./check-google-cli.ts');
   process.exit(await runCheckGoogleCli(args, config, logger));
 }
+
+const { startApp } = await import('./app.ts');
 
 const app = await startApp(config, logger).catch((err: unknown) => {
   const inUse = err instanceof Error && 'code' in err && err.code === 'EADDRINUSE';
