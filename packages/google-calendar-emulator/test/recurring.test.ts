@@ -493,3 +493,27 @@ describe('control API: a person in Google Calendar', () => {
     expect((await post('/clock/advance', { ms: DAY })).status).toBe(204);
   });
 });
+
+describe('scale', () => {
+  // Speed is reported in the README (measured, not asserted: shared, noisy machines).
+  it('200 weekly series over two years: a singleEvents full sync gets every one of ~21,000 instances exactly once', async () => {
+    const zones = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC'];
+    const events = Array.from({ length: 200 }, (_, i) => {
+      const start = NOW + (i % 5) * DAY + (8 + (i % 9)) * 3600_000;
+      const timeZone = zones[i % 4]!;
+      return {
+        summary: `Series ${i}`,
+        start: { dateTime: new Date(start).toISOString(), timeZone },
+        end: { dateTime: new Date(start + 1800_000).toISOString(), timeZone },
+        recurrence: ['RRULE:FREQ=WEEKLY'],
+      };
+    });
+    f.emu.control.seedEvents(USER, events);
+    f.emu.control.resetStats();
+    const { items, pages } = await listAll({ singleEvents: true, maxResults: 2500 });
+    expect(items).toHaveLength(20_880);
+    expect(new Set(items.map((e) => e.id)).size).toBe(20_880);
+    expect(pages).toHaveLength(9);
+    expect(f.emu.control.stats()['events.list']).toBe(9);
+  }, 60_000);
+});
