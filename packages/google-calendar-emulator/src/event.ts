@@ -91,6 +91,8 @@ export interface StoredEvent {
   calendarId: string;
   /** Position in the calendar's change log; strictly increases on every change. */
   changeSeq: number;
+  /** The change seq of its creation (set by its first change). */
+  createdSeq?: number;
   etag: string;
   createdMs: number;
   updatedMs: number;

@@ -287,18 +287,19 @@ export class Lister {
       if (entry.seq !== entry.ev.changeSeq) continue;
       const resumeIn = entry.seq === afterSeq ? afterSub : undefined;
       if (entry.seq === afterSeq && afterSub === undefined) continue;
-      if (expand && seriesRule(entry.ev) !== undefined) {
-        const master = entry.ev;
-        const slots = this.seriesSlots(cal, master, expand.until, expand.since);
+      const ev = entry.ev;
+      if (expand && ev.recurringEventId === undefined && (seriesRule(ev) !== undefined || cal.ruleHistory.has(ev.id))) {
+        const slots = this.seriesSlots(cal, ev, expand.until, expand.since);
+        if (slots.self && resumeIn === undefined) yield { ev: slots.self, seq: entry.seq, sub: SELF_SUB };
         // Occurrences are built only from the resume point on: a long series is paged, not rebuilt per page.
         let k = resumeIn === undefined ? 0 : firstAfter(slots.starts, resumeIn);
         for (; k < slots.starts.length; k++) {
           const ms = slots.starts[k]!;
-          const source = slots.cancelled?.has(ms) ? slots.cancelledMaster! : master;
+          const source = slots.cancelled?.has(ms) ? slots.cancelledMaster! : ev;
           yield { ev: virtualInstance(source, ms), seq: entry.seq, sub: ms };
         }
       } else if (resumeIn === undefined) {
-        yield { ev: entry.ev, seq: entry.seq };
+        yield { ev, seq: entry.seq };
       }
     }
   }
@@ -307,19 +308,35 @@ export class Lister {
    * A series as occurrences, in original-start order: the unmodified ones (cancelled with the series
    * when it was deleted). In an incremental sync also every occurrence the version the client last saw
    * had and this one has not (a new UNTIL, a new time, a deleted series), as cancelled occurrences.
-   * Modified occurrences are stored events with their own change-log entries.
+   * Modified occurrences are stored events with their own change-log entries. `self`: the event is
+   * listed itself, when it no longer recurs, or (cancelled) when the client may hold it as a single event.
    */
-  private seriesSlots(cal: Calendar, master: StoredEvent, until: number, since: number | undefined): { starts: number[]; cancelled?: Set<number>; cancelledMaster?: StoredEvent } {
+  private seriesSlots(
+    cal: Calendar,
+    master: StoredEvent,
+    until: number,
+    since: number | undefined,
+  ): { starts: number[]; cancelled?: Set<number>; cancelledMaster?: StoredEvent; self?: StoredEvent } {
     const store = this.opts.store;
+    const recurs = seriesRule(master) !== undefined;
     const current = store.occurrences(cal, master, until);
-    if (since === undefined) return { starts: current };
+    if (since === undefined) return recurs ? { starts: current } : { starts: [], self: master };
+    const cancelledMaster = { ...master, body: { ...master.body, status: 'cancelled' as const } };
+    let self: StoredEvent | undefined;
+    if (!recurs) self = master;
+    else if ((master.createdSeq ?? 0) <= since && (store.firstRuleSeq(cal, master.id) ?? 0) > since) self = cancelledMaster;
     const live = master.body.status !== 'cancelled' ? current : [];
     const seen = store.ruleAt(cal, master.id, since);
     const kept = new Set(live);
     const dropped = seen ? store.occurrences(cal, master, until, seen).filter((ms) => !kept.has(ms)) : [];
-    if (dropped.length === 0) return { starts: live };
-    const cancelledMaster = { ...master, body: { ...master.body, status: 'cancelled' as const } };
-    return { starts: [...live, ...dropped].sort((a, b) => a - b), cancelled: new Set(dropped), cancelledMaster };
+    const out: { starts: number[]; cancelled?: Set<number>; cancelledMaster?: StoredEvent; self?: StoredEvent } = { starts: live };
+    if (self) out.self = self;
+    if (dropped.length > 0) {
+      out.starts = [...live, ...dropped].sort((a, b) => a - b);
+      out.cancelled = new Set(dropped);
+      out.cancelledMaster = cancelledMaster;
+    }
+    return out;
   }
 
   /** Events and occurrences sorted by start (orderBy=startTime), cached until the calendar next changes. */
@@ -381,6 +398,9 @@ function isInstancesCursor(c: unknown): c is { epoch: string; cal: string; serie
   const o = c as Record<string, unknown>;
   return typeof o.epoch === 'string' && typeof o.cal === 'string' && typeof o.series === 'string' && typeof o.after === 'number';
 }
+
+/** Position of a series' own entry, before its occurrences, in a log-order cursor. */
+const SELF_SUB = Number.MIN_SAFE_INTEGER;
 
 /** Index of the first value greater than `ms` in an ascending list. */
 function firstAfter(sorted: number[], ms: number): number {

@@ -121,6 +121,11 @@ export class Store {
     return overridden && overridden.size > 0 ? starts.filter((ms) => !overridden.has(ms)) : starts;
   }
 
+  /** When the event first recurred (undefined: never). */
+  firstRuleSeq(cal: Calendar, seriesId: string): number | undefined {
+    return cal.ruleHistory.get(seriesId)?.[0]?.seq;
+  }
+
   /** The rule the series had right after change `seq` (undefined: it did not exist, was deleted, or did not recur). */
   ruleAt(cal: Calendar, seriesId: string, seq: number): SeriesRule | undefined {
     const history = cal.ruleHistory.get(seriesId);
@@ -422,6 +427,7 @@ export class Store {
     cal.seq += 1;
     cal.updatedMs = now;
     ev.changeSeq = cal.seq;
+    ev.createdSeq ??= cal.seq;
     ev.updatedMs = now;
     ev.etag = this.nextEtag(now);
     this.recordRule(cal, ev);

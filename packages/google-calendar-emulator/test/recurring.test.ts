@@ -237,8 +237,15 @@ describe('occurrences: moved, renamed, cancelled', () => {
 
   it('moving the whole series gives its occurrences new ids (their original start changed)', async () => {
     const series = await insert(weekly({}, 'RRULE:FREQ=WEEKLY;COUNT=2'));
+    const { token } = await fullSync();
     await f.user.events.patch({ calendarId: 'primary', eventId: series.id!, requestBody: { start: { dateTime: '2030-01-07T10:00:00+01:00', timeZone: 'Europe/Berlin' }, end: { dateTime: '2030-01-07T11:00:00+01:00', timeZone: 'Europe/Berlin' } } });
     expect((await listAll({ singleEvents: true })).items.map((e) => e.id)).toEqual([`${series.id}_20300107T090000Z`, `${series.id}_20300114T090000Z`]);
+    expect((await incremental(token)).items.map((e) => `${e.id!.split('_')[1]} ${e.status}`)).toEqual([
+      '20300107T080000Z cancelled',
+      '20300107T090000Z confirmed',
+      '20300114T080000Z cancelled',
+      '20300114T090000Z confirmed',
+    ]);
   });
 
   it('deleting the series cancels every occurrence, the modified ones too', async () => {
@@ -299,6 +306,20 @@ describe('singleEvents=true with sync tokens', () => {
     ({ items, token } = await incremental(token));
     expect(items.map((e) => `${e.id} ${e.status}`).sort()).toEqual([inst('20300107T080000Z'), inst('20300114T080000Z'), inst('20300128T080000Z')].map((i) => `${i} cancelled`).sort());
     expect((await incremental(token)).items).toEqual([]);
+  });
+
+  it('a single event that becomes a series, and a series that becomes a single event again', async () => {
+    const ev = await insert({ summary: 'Once', start: { dateTime: '2030-01-08T09:00:00+01:00', timeZone: 'Europe/Berlin' }, end: { dateTime: '2030-01-08T10:00:00+01:00', timeZone: 'Europe/Berlin' } });
+    let { items, token } = await fullSync();
+    expect(items.map((e) => e.id)).toEqual([ev.id]);
+    await f.user.events.patch({ calendarId: 'primary', eventId: ev.id!, requestBody: { recurrence: ['RRULE:FREQ=WEEKLY;COUNT=2'] } });
+    ({ items, token } = await incremental(token));
+    // The single event the client holds is gone; the occurrences take its place.
+    expect(items.map((e) => `${e.id} ${e.status}`)).toEqual([`${ev.id} cancelled`, `${ev.id}_20300108T080000Z confirmed`, `${ev.id}_20300115T080000Z confirmed`]);
+    await f.user.events.patch({ calendarId: 'primary', eventId: ev.id!, requestBody: { recurrence: [] } });
+    ({ items } = await incremental(token));
+    expect(items.map((e) => `${e.id} ${e.status}`)).toEqual([`${ev.id} confirmed`, `${ev.id}_20300108T080000Z cancelled`, `${ev.id}_20300115T080000Z cancelled`]);
+    expect((await listAll({ singleEvents: true })).items.map((e) => e.id)).toEqual([ev.id]);
   });
 
   it('"this and following" through the API (patch UNTIL, insert a new series): later instances cancelled, the new series\' instances new', async () => {
