@@ -12,7 +12,7 @@ import {
   type ValidatedBody,
 } from './event.ts';
 import { isValidEventId, newEventId, newMeetCode, randomToken } from './ids.ts';
-import { instanceId, parseInstanceId, seriesRule, virtualInstance } from './instances.ts';
+import { instanceStamp, parseInstanceId, seriesRule, virtualInstance } from './instances.ts';
 import type { Expander, SeriesRule } from './recurrence.ts';
 
 /** Who performs a change. `serviceAccount` = a bare service account acting as itself (no delegation). */
@@ -298,8 +298,8 @@ export class Store {
     const owner: Actor = { principal: cal.id, serviceAccount: false };
     const ui: WriteOptions = { conferenceDataVersion: 1 };
     const before = this.opts.expander.starts(rule, fromMs - 1).length;
-    const stamp = instanceId('', fromMs, rule.allDay).slice(1);
-    const until = rule.allDay ? instanceId('', fromMs - 86_400_000, true).slice(1) : instanceId('', fromMs - 1000, false).slice(1);
+    const stamp = instanceStamp(fromMs, rule.allDay);
+    const until = rule.allDay ? instanceStamp(fromMs - 86_400_000, true) : instanceStamp(fromMs - 1000, false);
     const ending: string[] = [];
     const following: string[] = [];
     for (const line of rule.recurrence) {
@@ -315,16 +315,14 @@ export class Store {
       const rest = count !== undefined ? [`COUNT=${Math.max(1, Number(count) - before)}`] : end !== undefined ? [`UNTIL=${end}`] : [];
       following.push(`RRULE:${[...parts, ...rest].join(';')}`);
     }
+    // The new series starts as the occurrence it replaces, with the person's changes on top.
+    const fields = bodyAsJson(virtualInstance(master, fromMs).body);
+    const next = this.insert(cal.id, mergePatch({ ...fields, recurrence: following }, stripReadOnly(patch)), owner, ui, true, `${master.id}_R${stamp.replace(/Z$/, '')}`);
     for (const [ms, exception] of cal.exceptions.get(master.id) ?? []) {
       if (ms < fromMs || exception.body.status === 'cancelled') continue;
       exception.body = { ...exception.body, status: 'cancelled' };
       this.recordChange(cal, exception, false);
     }
-    const first = virtualInstance(master, fromMs);
-    const { recurringEventId, originalStartTime, ...fields } = bodyAsJson(first.body);
-    void recurringEventId;
-    void originalStartTime;
-    const next = this.insert(cal.id, mergePatch({ ...fields, recurrence: following }, stripReadOnly(patch)), owner, ui, true, `${master.id}_R${stamp.replace(/Z$/, '')}`);
     const series = this.patch(cal.id, master.id, { recurrence: ending }, owner, ui);
     return { series, following: next };
   }
