@@ -176,6 +176,11 @@ export class Auth {
     return email;
   }
 
+  /** control.advanceClock: live tokens move along with the clock (a client judges expiry by its own clock). */
+  shiftExpiries(ms: number): void {
+    for (const info of this.tokens.values()) info.expiresAtMs += ms;
+  }
+
   /** Suspended or removed users' tokens stop working at once. */
   revokeUsers(emails: string[]): void {
     const gone = new Set(emails);

@@ -9,7 +9,9 @@ import type { Lister } from './list.ts';
 import type { FlushOrder, NotificationStats, NotificationSwitches, Push } from './push.ts';
 import type { QuotaOptions, QuotaSettings, QuotaStats, Quotas } from './quota.ts';
 import type { ApiStats, ConcurrencyStat, Stats } from './stats.ts';
+import { instanceId, seriesRule } from './instances.ts';
 import type { Actor, Store } from './store.ts';
+import { parseDate, parseRfc3339 } from './time.ts';
 
 /** A partial Google event resource, as a client would send it. */
 export type EventInput = Partial<EventResource>;
@@ -23,7 +25,7 @@ export interface EmulatorControl {
   /**
    * Drops events, calendars, channels, sync and page tokens, stats, quota counts, switches and fault
    * rules, and puts latency and quota settings back to the start options. Calls waiting on a delay
-   * are dropped unanswered. Service accounts, access tokens and domains stay: a client library
+   * are dropped unanswered; the clock is back where advanceClock found it. Service accounts, access tokens and domains stay: a client library
    * caches its token for an hour and would not recover.
    */
   reset(): void;
@@ -32,6 +34,24 @@ export interface EmulatorControl {
   createEvent(calendarId: string, event: EventInput): EventResource;
   editEvent(calendarId: string, eventId: string, patch: EventInput): EventResource;
   deleteEvent(calendarId: string, eventId: string): void;
+  /**
+   * One occurrence of a series, named by its original start (RFC3339, or YYYY-MM-DD for all-day):
+   * editing makes it a modified occurrence ("this event" in Google Calendar).
+   */
+  editInstance(calendarId: string, seriesId: string, originalStart: string, patch: EventInput): EventResource;
+  /** Deletes one occurrence: it becomes a cancelled occurrence of the live series. */
+  cancelInstance(calendarId: string, seriesId: string, originalStart: string): void;
+  /**
+   * "This and following events": the series ends before the occurrence at `fromOriginalStart`, which
+   * starts a new series (id `<seriesId>_R<stamp>`) with `patch` applied. Modified occurrences from
+   * there on are dropped, as Google Calendar warns. Returns both series.
+   */
+  splitSeries(calendarId: string, seriesId: string, fromOriginalStart: string, patch?: EventInput): { series: EventResource; following: EventResource };
+  /**
+   * Moves the emulator's clock on (created/updated stamps, the recurrence horizon, channel and
+   * sync-token expiry, quota windows). Access tokens already issued move along and stay valid.
+   */
+  advanceClock(ms: number): void;
   /** Bulk insert without notifications: a count generates 30-minute events every 15 minutes from now. */
   seedEvents(calendarId: string, events: number | EventInput[]): SeedResult;
   stats(): ApiStats;
@@ -91,6 +111,7 @@ export interface ControlDeps {
   now: () => number;
   directory: Directory;
   quotas: Quotas;
+  clock: { advance(ms: number): void; reset(): void };
 }
 
 const SEED_SPACING_MS = 15 * 60 * 1000;
@@ -111,6 +132,7 @@ export function createControl(deps: ControlDeps): EmulatorControl {
       quotas.reset();
       gate.cancelDelays();
       gate.latencyMs = deps.latencyMs;
+      deps.clock.reset();
     },
     listEvents(calendarId) {
       const cal = store.calendar(calendarId);
@@ -124,6 +146,22 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     },
     deleteEvent(calendarId, eventId) {
       store.remove(calendarId, eventId, {});
+    },
+    editInstance(calendarId, seriesId, originalStart, patch) {
+      const id = occurrenceId(store, calendarId, seriesId, originalStart);
+      return renderEvent(store.patch(calendarId, id, patch, owner(calendarId), ui), calendarId.toLowerCase());
+    },
+    cancelInstance(calendarId, seriesId, originalStart) {
+      store.remove(calendarId, occurrenceId(store, calendarId, seriesId, originalStart), {});
+    },
+    splitSeries(calendarId, seriesId, fromOriginalStart, patch = {}) {
+      const { series, following } = store.split(calendarId, seriesId, originalStartMs(fromOriginalStart), patch);
+      const viewer = calendarId.toLowerCase();
+      return { series: renderEvent(series, viewer), following: renderEvent(following, viewer) };
+    },
+    advanceClock(ms) {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw invalidField('ms must be a non-negative number.');
+      deps.clock.advance(ms);
     },
     seedEvents(calendarId, events) {
       const inputs = typeof events === 'number' ? generated(events, deps.now()) : events;
@@ -163,6 +201,18 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     quotaStats: () => quotas.stats(),
     resetQuotaStats: () => quotas.resetStats(),
   };
+}
+
+function originalStartMs(value: string): number {
+  const ms = typeof value === 'string' ? (parseRfc3339(value) ?? parseDate(value)) : undefined;
+  if (ms === undefined) throw invalidField('originalStart must be an RFC3339 timestamp or, for all-day series, a date.');
+  return ms;
+}
+
+function occurrenceId(store: Store, calendarId: string, seriesId: string, originalStart: string): string {
+  const rule = seriesRule(store.get(calendarId, seriesId));
+  if (!rule) throw invalidField(`${seriesId} is not a recurring event.`);
+  return instanceId(seriesId, originalStartMs(originalStart), rule.allDay);
 }
 
 function generated(n: number, nowMs: number): JsonObject[] {
@@ -224,6 +274,21 @@ export function controlRouter(control: EmulatorControl, register: (body: JsonObj
   });
   r.delete('/calendars/:calendarId/events/:eventId', (req, res) => {
     control.deleteEvent(cal(req.params.calendarId), cal(req.params.eventId));
+    res.status(204).end();
+  });
+  r.patch('/calendars/:calendarId/events/:eventId/instances/:originalStart', (req, res) => {
+    res.json(control.editInstance(cal(req.params.calendarId), cal(req.params.eventId), cal(req.params.originalStart), body(req.body)));
+  });
+  r.delete('/calendars/:calendarId/events/:eventId/instances/:originalStart', (req, res) => {
+    control.cancelInstance(cal(req.params.calendarId), cal(req.params.eventId), cal(req.params.originalStart));
+    res.status(204).end();
+  });
+  r.post('/calendars/:calendarId/events/:eventId/split', (req, res) => {
+    const b = body(req.body);
+    res.json(control.splitSeries(cal(req.params.calendarId), cal(req.params.eventId), str(b.fromOriginalStart) ?? '', isObject(b.patch) ? b.patch : {}));
+  });
+  r.post('/clock/advance', (req, res) => {
+    control.advanceClock(body(req.body).ms as number);
     res.status(204).end();
   });
   r.post('/calendars/:calendarId/seed', (req, res) => {

@@ -13,6 +13,7 @@ import type { ServiceAccountKey, ServiceAccountPublicKey } from './keys.ts';
 import { Lister } from './list.ts';
 import { Push, type PushRetryOptions } from './push.ts';
 import { Quotas, type QuotaOptions } from './quota.ts';
+import { Expander } from './recurrence.ts';
 import { apiRouter } from './routes/events.ts';
 import { Stats } from './stats.ts';
 import { Store } from './store.ts';
@@ -32,7 +33,21 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** Per-minute request quotas; off by default (calls are counted, never refused). See control.configureQuotas. */
   quotas?: QuotaOptions;
+  /** How far recurring events are expanded for singleEvents listings and events.instances. */
+  recurrence?: RecurrenceOptions;
 }
+
+export interface RecurrenceOptions {
+  /**
+   * Occurrences are listed up to this many days after "now" (the injectable clock) when the request
+   * gives no timeMax. Default 730: Google's horizon is undocumented and reported as about two years.
+   */
+  horizonDays?: number;
+  /** Most occurrences one series yields in a listing, earliest first. Default 10,000. */
+  maxInstancesPerSeries?: number;
+}
+
+export const DEFAULT_HORIZON_DAYS = 730;
 
 export interface Emulator {
   app: Express;
@@ -50,7 +65,10 @@ export interface RunningEmulator extends Emulator {
 }
 
 export function createEmulator(opts: EmulatorOptions = {}): Emulator {
-  const now = opts.now ?? Date.now;
+  const baseNow = opts.now ?? Date.now;
+  // control.advanceClock moves the emulator's time on without touching the caller's clock.
+  let clockOffsetMs = 0;
+  const now = (): number => baseNow() + clockOffsetMs;
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
   const stats = new Stats();
@@ -62,8 +80,13 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const directory = new Directory((emails) => auth.revokeUsers(emails));
   const auth = new Auth({ now, tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600, gate, directory });
   const push = new Push({ now, retry: opts.pushRetry });
+  const horizonDays = opts.recurrence?.horizonDays ?? DEFAULT_HORIZON_DAYS;
+  const maxInstances = opts.recurrence?.maxInstancesPerSeries ?? 10_000;
+  if (!(horizonDays > 0) || !(maxInstances > 0)) throw new RangeError('recurrence.horizonDays and maxInstancesPerSeries must be positive.');
+  const expander = new Expander({ horizonMs: horizonDays * 86_400_000, maxInstances });
   const store = new Store({
     now,
+    expander,
     meetPendingMs: opts.meetPendingMs ?? 0,
     onChange: (calendarId) => push.changed(calendarId),
     schedule: (fn, ms) => {
@@ -75,8 +98,18 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       timers.add(t);
     },
   });
-  const lister = new Lister({ now, syncTokenTtlMs: opts.syncTokenTtlMs });
-  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now, directory, quotas });
+  const lister = new Lister({ now, syncTokenTtlMs: opts.syncTokenTtlMs, store, expander });
+  const clock = {
+    advance(ms: number): void {
+      clockOffsetMs += ms;
+      // Tokens the clients already hold stay valid: they judge expiry by their own clock.
+      auth.shiftExpiries(ms);
+    },
+    reset(): void {
+      clockOffsetMs = 0;
+    },
+  };
+  const control = createControl({ store, lister, push, stats, faults, gate, latencyMs, now, directory, quotas, clock });
 
   const registerServiceAccount: Emulator['registerServiceAccount'] = (key, o) => auth.register(key, o);
   const registerOverHttp = (body: JsonObject): void => {

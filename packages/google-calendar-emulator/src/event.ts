@@ -1,5 +1,6 @@
 /** Event resource shapes, validation of client input and rendering, the way Google does them. */
 import { ApiError, invalidField, requiredField } from './errors.ts';
+import { invalidRecurrence, validateSeries } from './recurrence.ts';
 import { formatDateTime, isValidTimeZone, isoMs, parseDate, parseLocalDateTime, parseRfc3339 } from './time.ts';
 
 export type JsonObject = { [key: string]: unknown };
@@ -56,12 +57,17 @@ export interface EventResource {
   [passthrough: string]: unknown;
 }
 
-/** What incremental sync and showDeleted lists return for a deleted event. */
+/**
+ * What incremental sync and showDeleted lists return for a deleted event. A cancelled occurrence of a
+ * recurring event also carries recurringEventId and originalStartTime ("only guaranteed" fields).
+ */
 export interface CancelledStub {
   kind: 'calendar#event';
   etag: string;
   id: string;
   status: 'cancelled';
+  recurringEventId?: string;
+  originalStartTime?: EventDateTime;
 }
 
 /** The part of an event a client may write (conference data is handled separately). */
@@ -74,6 +80,8 @@ export interface EventBody {
   end: EventDateTime;
   attendees?: Attendee[];
   reminders: JsonObject;
+  /** RRULE/EXRULE/RDATE/EXDATE lines: only on a series (the "master"), never on its instances. */
+  recurrence?: string[];
   /** Fields we store and echo without interpreting (colorId, visibility, extendedProperties...). */
   extra: JsonObject;
 }
@@ -83,6 +91,8 @@ export interface StoredEvent {
   calendarId: string;
   /** Position in the calendar's change log; strictly increases on every change. */
   changeSeq: number;
+  /** The change seq of its creation (set by its first change). */
+  createdSeq?: number;
   etag: string;
   createdMs: number;
   updatedMs: number;
@@ -93,13 +103,17 @@ export interface StoredEvent {
   creator: string;
   body: EventBody;
   conference?: ConferenceData;
+  /** Instances (a modified or cancelled occurrence, or one built from its series): the series' id. */
+  recurringEventId?: string;
+  /** Instances: where the series put this occurrence; identifies it even when moved. */
+  originalStartMs?: number;
+  originalStart?: EventDateTime;
 }
 
 const PASSTHROUGH_KEYS = [
   'colorId',
   'transparency',
   'visibility',
-  'recurrence',
   'extendedProperties',
   'source',
   'guestsCanInviteOthers',
@@ -179,6 +193,20 @@ function parseAttendees(raw: unknown, organizer: string): Attendee[] | undefined
   return [...seen.values()];
 }
 
+function parseRecurrenceField(raw: unknown, start: ParsedTime, rawStart: unknown): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || raw.some((l) => typeof l !== 'string')) throw invalidRecurrence();
+  if (raw.length === 0) return undefined;
+  const lines = raw as string[];
+  // Google needs a zone to expand in: an offset alone does not say where the daylight-saving switches are.
+  if (!start.allDay && !(isObject(rawStart) && typeof rawStart.timeZone === 'string')) {
+    throw requiredField('Missing time zone definition for start time.');
+  }
+  const timeZone = start.allDay ? 'UTC' : (start.time.timeZone ?? 'UTC');
+  validateSeries({ recurrence: lines, startMs: start.ms, timeZone, allDay: start.allDay });
+  return lines;
+}
+
 export interface ValidatedBody {
   body: EventBody;
   startMs: number;
@@ -202,6 +230,8 @@ export function validateBody(input: JsonObject, organizer: string): ValidatedBod
   if (description !== undefined) body.description = description;
   const location = optionalString(input, 'location');
   if (location !== undefined) body.location = location;
+  const recurrence = parseRecurrenceField(input.recurrence, start, input.start);
+  if (recurrence !== undefined) body.recurrence = recurrence;
   const attendees = parseAttendees(input.attendees, organizer);
   if (attendees !== undefined && attendees.length > 0) body.attendees = attendees;
   for (const key of PASSTHROUGH_KEYS) {
@@ -255,7 +285,7 @@ export function renderEvent(ev: StoredEvent, viewer: string | undefined): EventR
     organizer: ev.organizer === viewer ? { email: ev.organizer, self: true } : { email: ev.organizer },
     start: { ...b.start },
     end: { ...b.end },
-    iCalUID: `${ev.id}@google.com`,
+    iCalUID: `${ev.recurringEventId ?? ev.id}@google.com`,
     sequence: ev.sequence,
     reminders: b.reminders,
     eventType: 'default',
@@ -263,6 +293,9 @@ export function renderEvent(ev: StoredEvent, viewer: string | undefined): EventR
   if (b.summary !== undefined) out.summary = b.summary;
   if (b.description !== undefined) out.description = b.description;
   if (b.location !== undefined) out.location = b.location;
+  if (b.recurrence !== undefined) out.recurrence = [...b.recurrence];
+  if (ev.recurringEventId !== undefined) out.recurringEventId = ev.recurringEventId;
+  if (ev.originalStart !== undefined) out.originalStartTime = { ...ev.originalStart };
   Object.assign(out, b.extra);
   if (b.attendees) out.attendees = b.attendees.map((a) => (a.email === viewer ? { ...a, self: true } : { ...a }));
   if (ev.conference) {
@@ -274,7 +307,10 @@ export function renderEvent(ev: StoredEvent, viewer: string | undefined): EventR
 }
 
 export function renderStub(ev: StoredEvent): CancelledStub {
-  return { kind: 'calendar#event', etag: ev.etag, id: ev.id, status: 'cancelled' };
+  const stub: CancelledStub = { kind: 'calendar#event', etag: ev.etag, id: ev.id, status: 'cancelled' };
+  if (ev.recurringEventId !== undefined) stub.recurringEventId = ev.recurringEventId;
+  if (ev.originalStart !== undefined) stub.originalStartTime = { ...ev.originalStart };
+  return stub;
 }
 
 /** Text search over the fields Google's `q` covers for our purposes. */

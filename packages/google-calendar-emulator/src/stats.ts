@@ -5,6 +5,7 @@ export const API_METHODS = [
   'events.insert',
   'events.get',
   'events.list',
+  'events.instances',
   'events.patch',
   'events.update',
   'events.delete',

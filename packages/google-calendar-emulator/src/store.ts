@@ -6,11 +6,14 @@ import {
   mergePatch,
   validateBody,
   type ConferenceData,
+  type EventBody,
   type JsonObject,
   type StoredEvent,
   type ValidatedBody,
 } from './event.ts';
 import { isValidEventId, newEventId, newMeetCode, randomToken } from './ids.ts';
+import { instanceStamp, parseInstanceId, seriesRule, virtualInstance } from './instances.ts';
+import type { Expander, SeriesRule } from './recurrence.ts';
 
 /** Who performs a change. `serviceAccount` = a bare service account acting as itself (no delegation). */
 export interface Actor {
@@ -33,7 +36,12 @@ export interface Calendar {
   /** Stable per calendar, like Google's X-Goog-Resource-ID. */
   resourceId: string;
   sharedWith: Set<string>;
-  byStart?: { seq: number; list: StoredEvent[] };
+  /** Stored instances (modified or cancelled occurrences) per series id, by original start. */
+  exceptions: Map<string, Map<number, StoredEvent>>;
+  /** Per series id: the rule in force from each change on (undefined: deleted or not recurring). */
+  ruleHistory: Map<string, { seq: number; rule: SeriesRule | undefined }[]>;
+  /** Sorted listing for orderBy=startTime, valid for one change seq and expansion bound. */
+  byStart?: { key: string; list: StoredEvent[] };
 }
 
 export interface StoreOptions {
@@ -43,6 +51,7 @@ export interface StoreOptions {
   onChange: (calendarId: string) => void;
   /** Timers owned by the emulator so that closing it cancels them. */
   schedule: (fn: () => void, ms: number) => void;
+  expander: Expander;
 }
 
 export interface WriteOptions {
@@ -72,6 +81,8 @@ export class Store {
         tokenGeneration: 0,
         resourceId: randomToken(20),
         sharedWith: new Set(),
+        exceptions: new Map(),
+        ruleHistory: new Map(),
       };
       this.calendars.set(key, cal);
     }
@@ -82,16 +93,58 @@ export class Store {
     this.calendars.clear();
   }
 
+  /** A stored event, or an unmodified occurrence of a series built on demand (not stored). */
   get(calendarId: string, eventId: string): StoredEvent {
-    const ev = this.calendar(calendarId).events.get(eventId);
+    const cal = this.calendar(calendarId);
+    const ev = cal.events.get(eventId) ?? this.occurrence(cal, eventId);
     if (!ev) throw notFound();
     return ev;
   }
 
-  insert(calendarId: string, input: JsonObject, actor: Actor, opts: WriteOptions, notify = true): StoredEvent {
+  /** `<seriesId>_<stamp>` of an occurrence the series really has (a modified one is stored under its id). */
+  private occurrence(cal: Calendar, eventId: string): StoredEvent | undefined {
+    const parsed = parseInstanceId(eventId);
+    if (!parsed) return undefined;
+    const master = cal.events.get(parsed.seriesId);
+    const rule = master && seriesRule(master);
+    if (!master || !rule || rule.allDay !== parsed.allDay) return undefined;
+    const stored = cal.exceptions.get(master.id)?.get(parsed.originalStartMs);
+    if (stored) return stored;
+    return this.opts.expander.has(rule, parsed.originalStartMs) ? virtualInstance(master, parsed.originalStartMs) : undefined;
+  }
+
+  /** Unmodified occurrences' original starts up to `untilMs` (modified and cancelled ones are stored events). */
+  occurrences(cal: Calendar, master: StoredEvent, untilMs: number, rule = seriesRule(master)): number[] {
+    if (!rule) return [];
+    const starts = this.opts.expander.starts(rule, untilMs);
+    const overridden = cal.exceptions.get(master.id);
+    return overridden && overridden.size > 0 ? starts.filter((ms) => !overridden.has(ms)) : starts;
+  }
+
+  /** When the event first recurred (undefined: never). */
+  firstRuleSeq(cal: Calendar, seriesId: string): number | undefined {
+    return cal.ruleHistory.get(seriesId)?.[0]?.seq;
+  }
+
+  /** The rule the series had right after change `seq` (undefined: it did not exist, was deleted, or did not recur). */
+  ruleAt(cal: Calendar, seriesId: string, seq: number): SeriesRule | undefined {
+    const history = cal.ruleHistory.get(seriesId);
+    let rule: SeriesRule | undefined;
+    for (const h of history ?? []) {
+      if (h.seq > seq) break;
+      rule = h.rule;
+    }
+    return rule;
+  }
+
+  /** `serverId`: an id Google itself would make (a split series' `<id>_R<stamp>`), not a client's. */
+  insert(calendarId: string, input: JsonObject, actor: Actor, opts: WriteOptions, notify = true, serverId?: string): StoredEvent {
     const cal = this.calendar(calendarId);
     let id: string;
-    if (input.id !== undefined && input.id !== null) {
+    if (serverId !== undefined) {
+      if (cal.events.has(serverId)) throw new ApiError(409, 'duplicate', 'The requested identifier already exists.');
+      id = serverId;
+    } else if (input.id !== undefined && input.id !== null) {
       if (typeof input.id !== 'string' || !isValidEventId(input.id)) throw invalidField('Invalid resource id value.');
       id = input.id;
       // A cancelled event still owns its id: this is what makes client-chosen ids idempotent.
@@ -128,27 +181,24 @@ export class Store {
     const cal = this.calendar(calendarId);
     const ev = this.get(calendarId, eventId);
     this.checkEtag(ev, opts.ifMatch);
-    const v = validateBody(mergePatch(bodyAsJson(ev.body), stripReadOnly(patch)), ev.organizer);
+    const input = this.forTarget(ev, stripReadOnly(patch));
+    const v = validateBody(mergePatch(bodyAsJson(ev.body), input), ev.organizer);
     this.checkServiceAccountLimits(v, actor);
-    if (opts.conferenceDataVersion >= 1 && 'conferenceData' in patch) {
-      this.replaceConference(cal, ev, patch.conferenceData, actor);
-    }
-    this.applyBody(ev, v);
-    this.recordChange(cal, ev);
-    return ev;
+    return this.write(cal, ev, v, (target) => {
+      if (opts.conferenceDataVersion >= 1 && 'conferenceData' in patch) this.replaceConference(cal, target, patch.conferenceData, actor);
+    });
   }
 
   update(calendarId: string, eventId: string, input: JsonObject, actor: Actor, opts: WriteOptions): StoredEvent {
     const cal = this.calendar(calendarId);
     const ev = this.get(calendarId, eventId);
     this.checkEtag(ev, opts.ifMatch);
-    const v = validateBody(stripReadOnly(input), ev.organizer);
+    const v = validateBody(this.forTarget(ev, stripReadOnly(input)), ev.organizer);
     this.checkServiceAccountLimits(v, actor);
-    // Version 0 clients do not know about conferences, so Google keeps the existing one.
-    if (opts.conferenceDataVersion >= 1) this.replaceConference(cal, ev, input.conferenceData ?? null, actor);
-    this.applyBody(ev, v);
-    this.recordChange(cal, ev);
-    return ev;
+    return this.write(cal, ev, v, (target) => {
+      // Version 0 clients do not know about conferences, so Google keeps the existing one.
+      if (opts.conferenceDataVersion >= 1) this.replaceConference(cal, target, input.conferenceData ?? null, actor);
+    });
   }
 
   remove(calendarId: string, eventId: string, opts: { ifMatch?: string | undefined }): void {
@@ -156,8 +206,125 @@ export class Store {
     const ev = this.get(calendarId, eventId);
     if (ev.body.status === 'cancelled') throw new ApiError(410, 'deleted', 'Resource has been deleted');
     this.checkEtag(ev, opts.ifMatch);
-    ev.body = { ...ev.body, status: 'cancelled' };
-    this.recordChange(cal, ev);
+    // An unmodified occurrence becomes a stored, cancelled one: Google keeps it for the series' lifetime.
+    const target = this.materialize(cal, ev);
+    target.body = { ...target.body, status: 'cancelled' };
+    if (seriesRule(target) !== undefined) {
+      // Deleting the series deletes every occurrence, the modified ones included.
+      for (const exception of cal.exceptions.get(target.id)?.values() ?? []) {
+        if (exception.body.status === 'cancelled') continue;
+        exception.body = { ...exception.body, status: 'cancelled' };
+        this.recordChange(cal, exception, false);
+      }
+    }
+    this.recordChange(cal, target);
+  }
+
+  /** Instances never carry a recurrence of their own; Google drops it from what the client sent. */
+  private forTarget(ev: StoredEvent, input: JsonObject): JsonObject {
+    if (ev.recurringEventId === undefined) return input;
+    const { recurrence, ...rest } = input;
+    void recurrence;
+    return rest;
+  }
+
+  /** Applies a validated body; an occurrence becomes a stored exception, a series passes changes on to its exceptions. */
+  private write(cal: Calendar, ev: StoredEvent, v: ValidatedBody, conference: (target: StoredEvent) => void): StoredEvent {
+    const target = this.materialize(cal, ev);
+    const before = target.body;
+    try {
+      conference(target);
+    } catch (err) {
+      // A refused write leaves no trace, not even a half-made exception.
+      if (target !== ev && ev.recurringEventId !== undefined && ev.originalStartMs !== undefined) {
+        cal.events.delete(target.id);
+        cal.exceptions.get(ev.recurringEventId)?.delete(ev.originalStartMs);
+      }
+      throw err;
+    }
+    this.applyBody(target, v);
+    if (seriesRule(target) !== undefined || before.recurrence !== undefined) this.propagate(cal, target, before);
+    this.recordChange(cal, target);
+    return target;
+  }
+
+  /** Stores a built-on-demand occurrence as an exception of its series (no change recorded yet). */
+  private materialize(cal: Calendar, ev: StoredEvent): StoredEvent {
+    if (cal.events.get(ev.id) === ev || ev.recurringEventId === undefined || ev.originalStartMs === undefined) return ev;
+    const exception: StoredEvent = { ...ev, body: { ...ev.body } };
+    cal.events.set(exception.id, exception);
+    let byStart = cal.exceptions.get(ev.recurringEventId);
+    if (!byStart) {
+      byStart = new Map();
+      cal.exceptions.set(ev.recurringEventId, byStart);
+    }
+    byStart.set(ev.originalStartMs, exception);
+    return exception;
+  }
+
+  /**
+   * A series edit reaches its modified occurrences field by field: what changed on the series
+   * overwrites the same field of every live exception (as Google Calendar does for "all events";
+   * their own times stay). Times are not passed on: a moved occurrence keeps its slot.
+   */
+  private propagate(cal: Calendar, master: StoredEvent, before: EventBody): void {
+    const old = bodyAsJson(before);
+    const now = bodyAsJson(master.body);
+    const changed = [...new Set([...Object.keys(old), ...Object.keys(now)])].filter(
+      (k) => !['start', 'end', 'recurrence', 'status'].includes(k) && JSON.stringify(old[k]) !== JSON.stringify(now[k]),
+    );
+    if (changed.length === 0) return;
+    for (const exception of cal.exceptions.get(master.id)?.values() ?? []) {
+      if (exception.body.status === 'cancelled') continue;
+      const patch: JsonObject = {};
+      for (const k of changed) patch[k] = k in now ? now[k] : null;
+      exception.body = validateBody(mergePatch(bodyAsJson(exception.body), patch), exception.organizer).body;
+      this.recordChange(cal, exception, false);
+    }
+  }
+
+  /**
+   * "This and following events" as a person does it in Google Calendar: the series ends before
+   * `fromMs` (an UNTIL), the occurrences from there on become a new series `<id>_R<stamp>` with
+   * `patch` applied, and modified occurrences from there on are dropped ("changes to future events
+   * will be lost"). Through the API a client does the same in two calls (patch, insert).
+   */
+  split(calendarId: string, seriesId: string, fromMs: number, patch: JsonObject): { series: StoredEvent; following: StoredEvent } {
+    const cal = this.calendar(calendarId);
+    const master = this.get(calendarId, seriesId);
+    const rule = seriesRule(master);
+    if (!rule || master.body.status === 'cancelled') throw invalidField('Only a live recurring event can be split.');
+    if (fromMs <= master.startMs || !this.opts.expander.has(rule, fromMs)) throw invalidField('The split must be at a later occurrence of the series.');
+    const owner: Actor = { principal: cal.id, serviceAccount: false };
+    const ui: WriteOptions = { conferenceDataVersion: 1 };
+    const before = this.opts.expander.starts(rule, fromMs - 1).length;
+    const stamp = instanceStamp(fromMs, rule.allDay);
+    const until = rule.allDay ? instanceStamp(fromMs - 86_400_000, true) : instanceStamp(fromMs - 1000, false);
+    const ending: string[] = [];
+    const following: string[] = [];
+    for (const line of rule.recurrence) {
+      if (!/^RRULE:/i.test(line)) {
+        ending.push(line);
+        following.push(line);
+        continue;
+      }
+      const parts = line.slice(6).split(';').filter((p) => !/^(UNTIL|COUNT)=/i.test(p));
+      const count = /(?:^|;)COUNT=(\d+)/i.exec(line.slice(6))?.[1];
+      const end = /(?:^|;)UNTIL=([^;]+)/i.exec(line.slice(6))?.[1];
+      ending.push(`RRULE:${[...parts, `UNTIL=${until}`].join(';')}`);
+      const rest = count !== undefined ? [`COUNT=${Math.max(1, Number(count) - before)}`] : end !== undefined ? [`UNTIL=${end}`] : [];
+      following.push(`RRULE:${[...parts, ...rest].join(';')}`);
+    }
+    // The new series starts as the occurrence it replaces, with the person's changes on top.
+    const fields = bodyAsJson(virtualInstance(master, fromMs).body);
+    const next = this.insert(cal.id, mergePatch({ ...fields, recurrence: following }, stripReadOnly(patch)), owner, ui, true, `${master.id}_R${stamp.replace(/Z$/, '')}`);
+    for (const [ms, exception] of cal.exceptions.get(master.id) ?? []) {
+      if (ms < fromMs || exception.body.status === 'cancelled') continue;
+      exception.body = { ...exception.body, status: 'cancelled' };
+      this.recordChange(cal, exception, false);
+    }
+    const series = this.patch(cal.id, master.id, { recurrence: ending }, owner, ui);
+    return { series, following: next };
   }
 
   /** Bulk insert for benchmarks: same resources, one change each, no notification per event. */
@@ -233,6 +400,20 @@ export class Store {
     }
   }
 
+  /** Keeps what each version of a series expanded to, so a sync can cancel occurrences a later version dropped. */
+  private recordRule(cal: Calendar, ev: StoredEvent): void {
+    if (ev.recurringEventId !== undefined) return;
+    const rule = ev.body.status === 'cancelled' ? undefined : seriesRule(ev);
+    let history = cal.ruleHistory.get(ev.id);
+    if (!history) {
+      if (rule === undefined) return;
+      history = [];
+      cal.ruleHistory.set(ev.id, history);
+    }
+    const last = history[history.length - 1];
+    if (last === undefined || ruleKey(last.rule) !== ruleKey(rule)) history.push({ seq: cal.seq, rule });
+  }
+
   private nextEtag(now: number): string {
     this.lastEtag = Math.max(this.lastEtag + 1, now * 1000);
     return `"${this.lastEtag}"`;
@@ -244,8 +425,10 @@ export class Store {
     cal.seq += 1;
     cal.updatedMs = now;
     ev.changeSeq = cal.seq;
+    ev.createdSeq ??= cal.seq;
     ev.updatedMs = now;
     ev.etag = this.nextEtag(now);
+    this.recordRule(cal, ev);
     cal.log.push({ seq: cal.seq, ev });
     if (cal.log.length > 2 * cal.events.size + 1024) {
       // Dead entries only waste scanning; live ones keep their seq, so cursors stay valid.
@@ -254,6 +437,8 @@ export class Store {
     if (notify) this.opts.onChange(cal.id);
   }
 }
+
+const ruleKey = (r: SeriesRule | undefined): string => JSON.stringify(r ?? null);
 
 function meetConference(requestId: string): ConferenceData {
   const code = newMeetCode();
@@ -267,6 +452,6 @@ function meetConference(requestId: string): ConferenceData {
 
 /** Clients often send back a whole fetched resource; server-owned fields in it are ignored. */
 function stripReadOnly(input: JsonObject): JsonObject {
-  const { kind, etag, id, htmlLink, created, updated, creator, organizer, iCalUID, sequence, hangoutLink, conferenceData, eventType, ...rest } = input;
+  const { kind, etag, id, htmlLink, created, updated, creator, organizer, iCalUID, sequence, hangoutLink, conferenceData, eventType, recurringEventId, originalStartTime, ...rest } = input;
   return rest;
 }

@@ -50,6 +50,27 @@ function formatterFor(tz: string): Intl.DateTimeFormat {
 
 /** Offset of `tz` from UTC at instant `ms`, in minutes. */
 function offsetMinutes(ms: number, tz: string): number {
+  // Intl is slow (a recurring series renders thousands of instances per listing) and zone offsets
+  // change on quarter-hour boundaries of UTC, so offsets are remembered per zone and quarter hour.
+  const bucket = Math.floor(ms / QUARTER_HOUR_MS);
+  let byBucket = offsetCache.get(tz);
+  if (!byBucket) {
+    byBucket = new Map();
+    offsetCache.set(tz, byBucket);
+  }
+  const known = byBucket.get(bucket);
+  if (known !== undefined) return known;
+  if (byBucket.size >= OFFSET_CACHE_MAX) byBucket.clear();
+  const offset = computeOffsetMinutes(bucket * QUARTER_HOUR_MS, tz);
+  byBucket.set(bucket, offset);
+  return offset;
+}
+
+const QUARTER_HOUR_MS = 15 * 60_000;
+const OFFSET_CACHE_MAX = 200_000;
+const offsetCache = new Map<string, Map<number, number>>();
+
+function computeOffsetMinutes(ms: number, tz: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatterFor(tz).formatToParts(new Date(ms))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);

@@ -4,7 +4,9 @@ import type { Auth } from '../auth.ts';
 import type { Gate } from '../gate.ts';
 import { ApiError, invalidParam, notFound } from '../errors.ts';
 import { isObject, renderEvent, type JsonObject } from '../event.ts';
-import type { ListQuery, Lister } from '../list.ts';
+import { seriesRule } from '../instances.ts';
+import type { InstancesQuery, ListQuery, Lister } from '../list.ts';
+import { parseDate } from '../time.ts';
 import type { Push } from '../push.ts';
 import type { Quotas } from '../quota.ts';
 import type { ApiMethod } from '../stats.ts';
@@ -54,7 +56,7 @@ function listQuery(req: Request): ListQuery {
   if (orderBy === 'startTime' && !singleEvents) {
     throw invalidParam('orderBy', 'The requested ordering is not available for the particular query.');
   }
-  const q: ListQuery = { maxResults, showDeleted: boolParam(req, 'showDeleted', false) };
+  const q: ListQuery = { maxResults, showDeleted: boolParam(req, 'showDeleted', false), singleEvents };
   const timeMinMs = timeParam(req, 'timeMin');
   const timeMaxMs = timeParam(req, 'timeMax');
   if (timeMinMs !== undefined && timeMaxMs !== undefined && timeMaxMs <= timeMinMs) {
@@ -72,6 +74,30 @@ function listQuery(req: Request): ListQuery {
   if (orderBy !== undefined) q.orderBy = orderBy;
   if (text !== undefined && text !== '') q.q = text;
   if (iCalUID !== undefined) q.iCalUID = iCalUID;
+  return q;
+}
+
+function instancesQuery(req: Request): InstancesQuery {
+  const q: InstancesQuery = {
+    maxResults: Math.min(intParam(req, 'maxResults', 250, 1, Number.MAX_SAFE_INTEGER), 2500),
+    showDeleted: boolParam(req, 'showDeleted', false),
+  };
+  const timeMinMs = timeParam(req, 'timeMin');
+  const timeMaxMs = timeParam(req, 'timeMax');
+  if (timeMinMs !== undefined && timeMaxMs !== undefined && timeMaxMs <= timeMinMs) {
+    throw new ApiError(400, 'timeRangeEmpty', 'The specified time range is empty.', { locationType: 'parameter', location: 'timeMax' });
+  }
+  const pageToken = param(req, 'pageToken');
+  const originalStart = param(req, 'originalStart');
+  if (timeMinMs !== undefined) q.timeMinMs = timeMinMs;
+  if (timeMaxMs !== undefined) q.timeMaxMs = timeMaxMs;
+  if (pageToken !== undefined) q.pageToken = pageToken;
+  if (originalStart !== undefined) {
+    // A timed occurrence is named by its RFC3339 start, an all-day one by its date.
+    const ms = timeParam(req, 'originalStart', true) ?? parseDate(originalStart);
+    if (ms === undefined) throw invalidParam('originalStart', `Invalid value for originalStart: ${originalStart}`);
+    q.originalStartMs = ms;
+  }
   return q;
 }
 
@@ -130,6 +156,17 @@ export function apiRouter(deps: ApiDeps): Router {
     api('events.list', 'read', (req, res, actor) => {
       const cal = calendarFor(store, actor, req.params.calendarId);
       res.json(lister.list(cal, listQuery(req), actor.principal));
+    }),
+  );
+
+  router.get(
+    `${events}/:eventId/instances`,
+    api('events.instances', 'read', (req, res, actor) => {
+      const cal = calendarFor(store, actor, req.params.calendarId);
+      const master = store.get(cal.id, String(req.params.eventId));
+      // A single event, or an occurrence, has no occurrences of its own to list.
+      if (seriesRule(master) === undefined) throw notFound();
+      res.json(lister.instances(cal, master, instancesQuery(req), actor.principal));
     }),
   );
 

@@ -26,11 +26,12 @@ export function intParam(req: Request, name: string, fallback: number, min: numb
   return n;
 }
 
-export function timeParam(req: Request, name: string): number | undefined {
+/** `lenient`: a value that is not an RFC3339 timestamp gives undefined instead of a 400. */
+export function timeParam(req: Request, name: string, lenient = false): number | undefined {
   const v = param(req, name);
   if (v === undefined) return undefined;
   const ms = parseRfc3339(v);
-  if (ms === undefined) throw invalidParam(name, `Invalid value for ${name}: an RFC3339 timestamp with a time zone offset is required.`);
+  if (ms === undefined && !lenient) throw invalidParam(name, `Invalid value for ${name}: an RFC3339 timestamp with a time zone offset is required.`);
   return ms;
 }
 
