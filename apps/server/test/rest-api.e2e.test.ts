@@ -62,7 +62,7 @@ describe('POST /calendar/events', () => {
     expect(Object.keys(e).sort()).toEqual(
       [
         'id', 'google_event_id', 'calendar_id', 'summary', 'description', 'location', 'start_time', 'end_time', 'time_zone', 'all_day',
-        'meet_link', 'html_link', 'status', 'organizer_email', 'attendees', 'etag', 'created_at', 'updated_at',
+        'meet_link', 'html_link', 'status', 'organizer_email', 'attendees', 'recurring_event_id', 'original_start_time', 'etag', 'created_at', 'updated_at',
       ].sort(),
     );
     expect(e.meet_link).toMatch(/^https:\/\/meet\.google\.com\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
@@ -71,6 +71,8 @@ describe('POST /calendar/events', () => {
     expect(e.status).toBe('confirmed');
     expect(e.all_day).toBe(false);
     expect(e.attendees).toEqual([{ email: 'buyer@acme.example', display_name: null, response_status: 'needsAction' }]);
+    // A one-off meeting belongs to no series.
+    expect([e.recurring_event_id, e.original_start_time]).toEqual([null, null]);
     expect(res.headers.get('location')).toBe(`/calendar/events/${String(e.id)}`);
     expect(res.headers.get('etag')).toBe(e.etag);
 

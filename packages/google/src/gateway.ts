@@ -34,6 +34,19 @@ export interface ListEventsOptions {
   pageToken?: string | undefined;
   maxResults?: number | undefined;
   showDeleted?: boolean | undefined;
+  /**
+   * Recurring series expanded into their occurrences (and no series themselves). Incremental
+   * listings must ask the same as the full listing their sync token came from.
+   */
+  singleEvents?: boolean | undefined;
+}
+
+export interface ListInstancesOptions {
+  timeMin?: Date | undefined;
+  timeMax?: Date | undefined;
+  pageToken?: string | undefined;
+  maxResults?: number | undefined;
+  showDeleted?: boolean | undefined;
 }
 
 export interface WatchChannel {
@@ -127,6 +140,7 @@ export class GoogleCalendarGateway {
         {
           calendarId: ref.calendarId,
           maxResults: opts.maxResults ?? 2500,
+          ...(opts.singleEvents ? { singleEvents: true } : {}),
           ...(opts.syncToken ? { syncToken: opts.syncToken } : { showDeleted: opts.showDeleted ?? false }),
           ...(opts.pageToken ? { pageToken: opts.pageToken } : {}),
         },
@@ -137,6 +151,25 @@ export class GoogleCalendarGateway {
         nextPageToken: res.data.nextPageToken ?? null,
         nextSyncToken: res.data.nextSyncToken ?? null,
       };
+    });
+  }
+
+  /** The occurrences of a recurring series (events.instances), one page. */
+  listInstances(ref: CalendarRef, seriesId: string, opts: ListInstancesOptions = {}): Promise<{ items: GoogleEvent[]; nextPageToken: string | null }> {
+    return this.call('events.instances', ref.subject, async (headers) => {
+      const res = await this.api.events.instances(
+        {
+          calendarId: ref.calendarId,
+          eventId: seriesId,
+          maxResults: opts.maxResults ?? 2500,
+          showDeleted: opts.showDeleted ?? false,
+          ...(opts.timeMin ? { timeMin: opts.timeMin.toISOString() } : {}),
+          ...(opts.timeMax ? { timeMax: opts.timeMax.toISOString() } : {}),
+          ...(opts.pageToken ? { pageToken: opts.pageToken } : {}),
+        },
+        { headers },
+      );
+      return { items: res.data.items ?? [], nextPageToken: res.data.nextPageToken ?? null };
     });
   }
 

@@ -16,6 +16,7 @@ export {
   type CalendarRef,
   type InsertEventOptions,
   type ListEventsOptions,
+  type ListInstancesOptions,
   type ListEventsPage,
   type WatchChannel,
 } from './gateway.ts';

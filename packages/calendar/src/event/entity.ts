@@ -67,6 +67,12 @@ export const CalendarEvent = defineEntity({
       properties: ['calendarId', 'startTime', 'id'],
       where: `status <> 'cancelled'`,
     },
+    // A series' occurrences, for edits of "this and following" or "all" of them.
+    {
+      name: 'calendar_events_series_idx',
+      properties: ['calendarId', 'recurringEventId', 'originalStartTime'],
+      where: `recurring_event_id is not null`,
+    },
     // The few events longer than a day (trips, conferences), and the very few longer than 31 days
     // (leave): the list query reads each tier from its own index, bounded by the tier's length,
     // so no scan starts at the beginning of the calendar (see listWindowQuery).

@@ -9,6 +9,8 @@ export interface CancelledEventStub {
   googleEventId: string;
   status: 'cancelled';
   etag: string | null;
+  /** A cancelled occurrence of a recurring series: the series' id (Google sends it with the stub). */
+  recurringEventId?: string | null | undefined;
 }
 
 const FROM_GOOGLE = entriesOf(EVENT_FIELDS).flatMap(({ name, field }) => (field.fromGoogle ? [{ name, read: field.fromGoogle }] : []));
@@ -21,7 +23,9 @@ const WRITABLE = entriesOf(EVENT_FIELDS).flatMap(({ name, field }) => (field.wri
 export function fromGoogleEvent(event: GoogleEvent): GoogleEventFields | CancelledEventStub {
   if (!event.id) throw new Error('Google event without id');
   if (!event.start || !event.end) {
-    if (oneOfOr(EVENT_STATUSES, event.status, 'confirmed') === 'cancelled') return { googleEventId: event.id, status: 'cancelled', etag: event.etag ?? null };
+    if (oneOfOr(EVENT_STATUSES, event.status, 'confirmed') === 'cancelled') {
+      return { googleEventId: event.id, status: 'cancelled', etag: event.etag ?? null, recurringEventId: event.recurringEventId ?? null };
+    }
     throw new Error(`Google event ${event.id} has no start/end`);
   }
   const fields: Record<string, unknown> = {};

@@ -72,6 +72,13 @@ export const EVENT_FIELDS = {
       ),
     { write: { input: attendeesInput, required: false, toGoogle: (v, body) => void (v && (body.attendees = v.map((email) => ({ email })))) } },
   ),
+  // An occurrence of a recurring meeting: its series (Google's id of the series) and where the
+  // occurrence would be by the series' rule (it identifies the occurrence even when it was moved).
+  recurringEventId: synced(nullable(text({ description: "An occurrence of a recurring meeting: the series' Google id (null for a one-off event)" })), (e) => e.recurringEventId ?? null),
+  originalStartTime: synced(
+    nullable(timestamp({ description: 'An occurrence: where the series put it, even if it was moved (null for a one-off event)' })),
+    (e) => (e.originalStartTime?.dateTime || e.originalStartTime?.date ? eventTime(e.originalStartTime) : null),
+  ),
   etag: synced(nullable(text({ description: 'Send it back as If-Match on PATCH to refuse overwriting a newer version' })), (e) => e.etag ?? null),
   // Google's `updated`: guards the upsert against older data (never shown).
   googleUpdatedAt: synced(nullable(timestamp()), (e) => (e.updated ? new Date(e.updated) : null), { api: false }),

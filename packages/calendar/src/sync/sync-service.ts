@@ -6,7 +6,18 @@ import type { GoogleEventFields } from '../event/shape.ts';
 import { cancelEventsAbsentFrom, cancelGoogleEvents, upsertGoogleEventsCounted } from '../event/store.ts';
 import type { ChangePublisher } from '../changes.ts';
 import { silentLogger, type Logger } from '../logger.ts';
+import { deleteSeries, deleteSeriesAbsentFrom, seriesFromGoogle, upsertSeries } from '../series/store.ts';
 import { markSyncStarted, saveSyncToken } from './sync-state-store.ts';
+
+/** What an occurrences' listing did. */
+interface Listed {
+  changed: number;
+  deleted: number;
+  pages: number;
+  nextSyncToken: string;
+  /** An occurrence of a recurring series was among the changes: the series' own listing follows. */
+  recurringTouched: boolean;
+}
 
 export interface SyncResult {
   /** Events inserted or changed locally. */
@@ -100,12 +111,13 @@ export class SyncService {
     const em = this.deps.em.fork();
     const start = await markSyncStarted(em, calendarId);
     if (!start) throw new NotConnectedError(calendarId);
-    const { startedAt, syncToken } = start;
+    const { startedAt, syncToken, seriesSyncToken } = start;
     const ref: CalendarRef = { calendarId, subject: start.subject };
     const t0 = performance.now();
     let kind: SyncKind = syncToken && !full ? 'incremental' : 'full';
     let fullSyncReason: FullSyncReason | undefined = kind === 'full' ? (full ? 'requested' : 'no_token') : undefined;
-    let result: SyncResult & { nextSyncToken: string };
+    let result: Listed & { fullSync: boolean };
+    let series: { nextSyncToken: string; pages: number } | undefined;
     try {
       if (syncToken && !full) {
         try {
@@ -120,12 +132,16 @@ export class SyncService {
       } else {
         result = await this.full(ref, startedAt);
       }
-      await saveSyncToken(em, calendarId, result.nextSyncToken, result.fullSync);
+      // The series' rules: listed in full with every full listing, and followed incrementally
+      // only when occurrences of a series changed (one more list call then, none otherwise).
+      if (result.fullSync || !seriesSyncToken) series = await this.listSeries(ref, undefined, startedAt);
+      else if (result.recurringTouched) series = await this.listSeries(ref, seriesSyncToken, startedAt);
+      await saveSyncToken(em, calendarId, { syncToken: result.nextSyncToken, seriesSyncToken: series?.nextSyncToken }, result.fullSync);
     } catch (error) {
       this.notify((o) => o.onSyncError?.({ calendarId, kind, error, durationMs: performance.now() - t0 }));
       throw error;
     }
-    const { nextSyncToken: _token, ...summary } = result;
+    const summary: SyncResult = { changed: result.changed, deleted: result.deleted, fullSync: result.fullSync, pages: result.pages + (series?.pages ?? 0) };
     const durationMs = performance.now() - t0;
     this.logger.info({ calendarId, ...summary, ms: Math.round(durationMs) }, 'calendar synced');
     this.notify((o) => o.onSync?.({ calendarId, result: summary, fullSyncReason, durationMs }));
@@ -152,12 +168,12 @@ export class SyncService {
     }
   }
 
-  private async incremental(ref: CalendarRef, syncToken: string): Promise<SyncResult & { nextSyncToken: string }> {
+  private async incremental(ref: CalendarRef, syncToken: string): Promise<Listed & { fullSync: boolean }> {
     const listed = await this.applyAllPages(ref, { syncToken }, 'an incremental listing');
     return { ...listed, fullSync: false };
   }
 
-  private async full(ref: CalendarRef, startedAt: Date): Promise<SyncResult & { nextSyncToken: string }> {
+  private async full(ref: CalendarRef, startedAt: Date): Promise<Listed & { fullSync: boolean }> {
     const { calendarId } = ref;
     // Only ids are kept across pages (the events themselves are written page by page).
     const present = new Set<string>();
@@ -170,21 +186,24 @@ export class SyncService {
   }
 
   /**
-   * Lists the calendar page by page and applies each page in its own transaction (`onPage` sees
-   * each page first); returns the totals and the sync token Google ends the listing with.
+   * Lists the calendar's occurrences page by page (recurring series expanded: `singleEvents`)
+   * and applies each page in its own transaction (`onPage` sees each page first); returns the
+   * totals, the sync token Google ends the listing with, and whether any occurrence of a series
+   * changed.
    */
   private async applyAllPages(
     ref: CalendarRef,
     opts: Pick<ListEventsOptions, 'syncToken' | 'showDeleted'>,
     listing: string,
     onPage?: (events: Array<GoogleEventFields | CancelledEventStub>) => void,
-  ): Promise<{ changed: number; deleted: number; pages: number; nextSyncToken: string }> {
-    const totals = { changed: 0, deleted: 0, pages: 0 };
+  ): Promise<Listed> {
+    const totals = { changed: 0, deleted: 0, pages: 0, recurringTouched: false };
     let pageToken: string | undefined;
     for (;;) {
-      const page = await this.listPage(ref, { ...opts, pageToken, maxResults: this.deps.pageSize });
+      const page = await this.listPage(ref, { ...opts, singleEvents: true, pageToken, maxResults: this.deps.pageSize });
       totals.pages++;
       onPage?.(page.events);
+      if (!totals.recurringTouched) totals.recurringTouched = page.events.some((e) => Boolean(e.recurringEventId));
       const counts = await this.applyPage(ref.calendarId, page.events);
       totals.changed += counts.changed;
       totals.deleted += counts.deleted;
@@ -194,6 +213,40 @@ export class SyncService {
       }
       if (!page.nextSyncToken) throw new GoogleApiError('invalid', `Google ended ${listing} without nextSyncToken.`, { operation: 'events.list' });
       return { ...totals, nextSyncToken: page.nextSyncToken };
+    }
+  }
+
+  /**
+   * The series' own listing (not expanded): their rules, for getEvent and for edits of "this and
+   * following" or "all" occurrences. In full after `startedAt` (series Google no longer has are
+   * forgotten), or incrementally from `syncToken` (410: in full).
+   */
+  private async listSeries(ref: CalendarRef, syncToken: string | undefined, startedAt: Date): Promise<{ nextSyncToken: string; pages: number }> {
+    const present = new Set<string>();
+    let pages = 0;
+    let pageToken: string | undefined;
+    try {
+      for (;;) {
+        const page = await this.deps.google.listEvents(ref, { ...(syncToken ? { syncToken } : { showDeleted: false }), pageToken, maxResults: this.deps.pageSize });
+        pages++;
+        const masters = page.items.flatMap((e) => seriesFromGoogle(e) ?? []);
+        const gone = page.items.flatMap((e) => (e.status === 'cancelled' && e.id && !e.recurringEventId ? [e.id] : []));
+        for (const m of masters) present.add(m.googleSeriesId);
+        await this.deps.em.fork().transactional(async (tx) => {
+          await upsertSeries(tx, ref.calendarId, masters);
+          await deleteSeries(tx, ref.calendarId, gone);
+        });
+        if (page.nextPageToken) {
+          pageToken = page.nextPageToken;
+          continue;
+        }
+        if (!page.nextSyncToken) throw new GoogleApiError('invalid', "Google ended the series' listing without nextSyncToken.", { operation: 'events.list' });
+        if (!syncToken) await deleteSeriesAbsentFrom(this.deps.em.fork(), ref.calendarId, present, startedAt);
+        return { nextSyncToken: page.nextSyncToken, pages };
+      }
+    } catch (err) {
+      if (syncToken && err instanceof GoogleApiError && err.kind === 'sync_token_expired') return this.listSeries(ref, undefined, startedAt);
+      throw err;
     }
   }
 

@@ -20,6 +20,8 @@ export const CalendarSyncState = defineEntity({
     channelId: p.text().fieldName('channel_id').nullable().unique(),
     resourceId: p.text().fieldName('resource_id').nullable(),
     syncToken: p.text().fieldName('sync_token').nullable(),
+    /** The cursor of the listing of recurring series (their rules): a second stream beside the occurrences'. */
+    seriesSyncToken: p.text().fieldName('series_sync_token').nullable(),
     expiration: p.datetime().nullable(),
     active: p.boolean().default(false),
     // Google's X-Goog-Message-Number; mapped to a JS number so stale notifications can be

@@ -6,6 +6,8 @@ import { CalendarSyncState } from './sync-state-entity.ts';
 export interface SyncStart {
   startedAt: Date;
   syncToken: string | null;
+  /** The cursor of the series' listing (their rules; see SyncService). */
+  seriesSyncToken: string | null;
   /** Who the service account acts as for this calendar (undefined: itself). */
   subject: string | undefined;
 }
@@ -15,29 +17,37 @@ export interface SyncStart {
  * cursor and subject; null when the calendar is not connected (unknown, or disconnected).
  */
 export async function markSyncStarted(em: EntityManager, calendarId: string): Promise<SyncStart | null> {
-  const rows = await em.execute<Array<{ sync_started_at: Date; sync_token: string | null; subject: string | null }>>(
+  const rows = await em.execute<Array<{ sync_started_at: Date; sync_token: string | null; series_sync_token: string | null; subject: string | null }>>(
     `with calendar as (select calendar_id, subject from connected_calendars where calendar_id = ? and state <> 'disconnected'),
      stamped as (
        insert into calendar_sync_states (id, calendar_id, active, sync_started_at, created_at, updated_at)
        select gen_random_uuid(), calendar_id, false, clock_timestamp(), now(), now() from calendar
        on conflict (calendar_id) do update set sync_started_at = clock_timestamp(), updated_at = now()
-       returning sync_started_at, sync_token
+       returning sync_started_at, sync_token, series_sync_token
      )
-     select stamped.sync_started_at, stamped.sync_token, calendar.subject from stamped, calendar`,
+     select stamped.sync_started_at, stamped.sync_token, stamped.series_sync_token, calendar.subject from stamped, calendar`,
     [calendarId],
   );
   const row = rows[0];
   if (!row) return null;
-  return { startedAt: new Date(row.sync_started_at), syncToken: row.sync_token, subject: row.subject ?? undefined };
+  return { startedAt: new Date(row.sync_started_at), syncToken: row.sync_token, seriesSyncToken: row.series_sync_token, subject: row.subject ?? undefined };
 }
 
-/** Saves the cursor only after every page it covers is committed (a crash re-syncs from the old one). */
-export async function saveSyncToken(em: EntityManager, calendarId: string, syncToken: string, fullSync: boolean): Promise<void> {
+/**
+ * Saves the cursors only after every page they cover is committed (a crash re-syncs from the old
+ * ones). A series cursor left undefined stays as it is.
+ */
+export async function saveSyncToken(
+  em: EntityManager,
+  calendarId: string,
+  tokens: { syncToken: string; seriesSyncToken: string | undefined },
+  fullSync: boolean,
+): Promise<void> {
   await em.execute(
-    `update calendar_sync_states set sync_token = ?, last_sync_at = now(),
+    `update calendar_sync_states set sync_token = ?, series_sync_token = coalesce(?, series_sync_token), last_sync_at = now(),
        last_full_sync_at = case when ? then now() else last_full_sync_at end, updated_at = now()
      where calendar_id = ?`,
-    [syncToken, fullSync, calendarId],
+    [tokens.syncToken, tokens.seriesSyncToken ?? null, fullSync, calendarId],
   );
 }
 
