@@ -26,13 +26,18 @@ export { entriesOf, snakeCase, type ColumnKind, type Field, type SnakeCase } fro
 export { fromGoogleEvent, isCancelledStub, toGoogleEventBody, type CancelledEventStub } from './event/google.ts';
 export { storableText } from './event/google-values.ts';
 export {
+  cancelEventInput,
   createEventInput,
+  EDIT_SCOPES,
   eventIdInput,
   updateEventInput,
+  type CancelEventInput,
   type CreateEventInput,
+  type EditScope,
   type EventWrite,
   type UpdateEventInput,
 } from './event/inputs.ts';
+export { recurrenceInput, recurrenceLineProblem } from './event/recurrence.ts';
 export { EVENT_COLUMNS, toEventDTO, type EventRow } from './event/row.ts';
 export {
   EVENT_FIELDS,
@@ -48,7 +53,7 @@ export {
 } from './event/shape.ts';
 export { timeInput } from './event/validation.ts';
 export { BusyError, ConflictError, ConnectError, NotConnectedError, NotFoundError, PreconditionFailedError, ValidationError, type ConnectFailure } from './errors.ts';
-export { EventService, type CalendarScope, EventPage, type EventServiceDeps, type ListEventsInput } from './event/service.ts';
+export { EventService, type CalendarScope, type EventDetail, EventPage, type EventServiceDeps, type ListEventsInput } from './event/service.ts';
 export { cancelGoogleEvents, deleteExpiredEvents, listWindowQuery, upsertGoogleEvents, type WindowQuery } from './event/store.ts';
 export { silentLogger, type Logger } from './logger.ts';
 export { channelToken } from './sync/channel-token.ts';

@@ -55,8 +55,10 @@ export function createCalendarClient(opts: CalendarClientOptions): CalendarClien
 }
 
 import type { RouterOutputs } from '@calsync/api';
-/** An event as every procedure returns it. */
-export type EventDTO = RouterOutputs['calendar']['getEvent'];
 export type EventPage = RouterOutputs['calendar']['listEvents'];
+/** An event as listEvents returns it. */
+export type EventDTO = EventPage['items'][number];
+/** One event as getEvent and each write return it: the event and, for an occurrence of a recurring meeting, its series' rule. */
+export type EventDetail = RouterOutputs['calendar']['getEvent'];
 /** One live-update message of `calendar.onChange`. */
 export type CalendarChangeMessage = RouterOutputs['calendar']['onChange'] extends AsyncIterable<infer M> ? M : never;

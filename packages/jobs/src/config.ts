@@ -23,6 +23,13 @@ export interface JobsConfig {
    * leaves room under Google's project quota for what users do meanwhile. 0 = no pacing.
    */
   calendarsPerMinute: number;
+  /**
+   * Reconcile lists a calendar in full when its last full listing is older than this (ms): Google
+   * expands an endless recurring series only up to a horizon (about two years) from the time of a
+   * full listing, and incremental syncs never bring the occurrences beyond it, so this rolls the
+   * horizon forward.
+   */
+  fullSyncEveryMs: number;
   /** A calendar whose background work failed is tried again after this, doubling per failure up to the max (ms). */
   failureBackoff: { baseMs: number; maxMs: number };
 }
@@ -37,6 +44,7 @@ export const DEFAULT_JOBS_CONFIG: JobsConfig = {
   processEveryMs: 5_000,
   concurrency: 8,
   calendarsPerMinute: 2_000,
+  fullSyncEveryMs: 30 * 24 * 3600_000,
   failureBackoff: { baseMs: 60_000, maxMs: 6 * 3600_000 },
 };
 

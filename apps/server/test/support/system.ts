@@ -1,5 +1,6 @@
 import { createCalendarClient } from '@calsync/client';
 import { useResource } from '@calsync/db/testing/hooks';
+import { GoogleCalendarGateway, type GoogleEvent } from '@calsync/google';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
@@ -31,6 +32,9 @@ export async function startSystem(opts: SystemOptions = {}) {
   });
   const { client, token } = await clientFor(app.url, 'user-1');
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  // Google as a client of it sees the calendar: through Google's own client library, over HTTP.
+  const google = new GoogleCalendarGateway({ credentials: key, apiBaseUrl: emulator.url });
+  const googleRef = { calendarId, subject: backing.env.GOOGLE_IMPERSONATE_USER };
 
   return {
     app,
@@ -58,7 +62,9 @@ export async function startSystem(opts: SystemOptions = {}) {
       const r = await sql.query<{ google_event_id: string; summary: string; start_time: Date; end_time: Date; etag: string }>(
         `select google_event_id, summary, start_time, end_time, etag from calendar_events where status <> 'cancelled' order by google_event_id`,
       );
-      return r.rows.map((row) => ({ id: row.google_event_id, summary: row.summary, start: row.start_time.toISOString(), end: row.end_time.toISOString(), etag: row.etag }));
+      return r.rows
+        .map((row) => ({ id: row.google_event_id, summary: row.summary, start: row.start_time.toISOString(), end: row.end_time.toISOString(), etag: row.etag }))
+        .sort(byId);
     },
     /** Google's (the emulator's) live events, same shape. */
     googleEvents(): EventSnapshot[] {
@@ -72,7 +78,37 @@ export async function startSystem(opts: SystemOptions = {}) {
           end: new Date(e.end?.dateTime ?? `${e.end?.date}T00:00:00Z`).toISOString(),
           etag: e.etag,
         }))
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        .sort(byId);
+    },
+    /**
+     * Google's live occurrences as its API lists them with singleEvents (each series expanded
+     * into its occurrences, exceptions in place), same shape as localEvents: what our rows must equal.
+     */
+    async googleOccurrences(): Promise<EventSnapshot[]> {
+      const items: GoogleEvent[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await google.listEvents(googleRef, { singleEvents: true, pageToken, maxResults: 2500 });
+        items.push(...page.items);
+        pageToken = page.nextPageToken ?? undefined;
+      } while (pageToken);
+      return items
+        .filter((e) => e.status !== 'cancelled')
+        .map((e) => ({
+          id: e.id ?? '',
+          summary: e.summary ?? '',
+          start: new Date(e.start?.dateTime ?? `${e.start?.date}T00:00:00Z`).toISOString(),
+          end: new Date(e.end?.dateTime ?? `${e.end?.date}T00:00:00Z`).toISOString(),
+          etag: e.etag ?? '',
+        }))
+        .sort(byId);
+    },
+    /** After everything in flight settles, our live rows equal Google's occurrences one by one (recurring series expanded). */
+    async expectOccurrencesInSync(): Promise<void> {
+      await this.settle();
+      const [local, google] = [await this.localEvents(), await this.googleOccurrences()];
+      expect(local).toEqual(google);
+      expect(new Set(local.map((e) => e.id)).size).toBe(local.length);
     },
     /** Back to an empty calendar on both sides, no channel, no sync state. */
     async reset(): Promise<void> {
@@ -120,6 +156,9 @@ export function useSystem(opts: SystemOptions = {}): System {
 export function useBackingServices(opts: BackingServicesOptions = {}): BackingServices {
   return useResource('the backing services', () => startBackingServices(opts), (backing) => backing.close());
 }
+
+/** By id in code-unit order (the database's collation would order `_` differently). */
+const byId = (a: EventSnapshot, b: EventSnapshot) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export interface EventSnapshot {
   id: string;

@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { callerOf } from '../context.ts';
 import { calendarProcedure, protectedProcedure } from '../trpc.ts';
 import {
+  cancelEventInput,
   connectInput,
   createEventInput,
   disconnectInput,
@@ -47,11 +48,18 @@ export const calendarRouter = {
 
   getEvent: calendarProcedure.input(eventIdInput).query(({ ctx, input }) => ctx.deps.events.getEvent(ctx.scope, input.id)),
 
-  /** Patches the event in Google; a stale expectedEtag fails with PRECONDITION_FAILED and writes nothing. */
+  /**
+   * Patches the event in Google; a stale expectedEtag fails with PRECONDITION_FAILED and writes
+   * nothing. For an occurrence of a recurring meeting, `scope` says which change: `instance`
+   * (default: this one becomes an exception), `following` (the series is split here), `series`.
+   */
   updateEvent: calendarProcedure.input(updateEventInput).mutation(({ ctx, input }) => ctx.deps.events.updateEvent(ctx.scope, input)),
 
-  /** Deletes the event in Google; the local row stays, with status cancelled. */
-  cancelEvent: calendarProcedure.input(eventIdInput).mutation(({ ctx, input }) => ctx.deps.events.cancelEvent(ctx.scope, input.id)),
+  /**
+   * Deletes the event in Google; the local row stays, with status cancelled. For an occurrence of
+   * a recurring meeting, `scope` says which go: `instance` (default), `following`, `series`.
+   */
+  cancelEvent: calendarProcedure.input(cancelEventInput).mutation(({ ctx, input }) => ctx.deps.events.cancelEvent(ctx.scope, input)),
 
   /**
    * Opens a push channel so changes made in Google reach us within seconds, replacing the

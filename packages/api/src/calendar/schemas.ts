@@ -1,4 +1,4 @@
-import { CALENDAR_STATES, createEventInput as eventCreate, eventIdInput as eventId, timeInput, updateEventInput as eventUpdate } from '@calsync/calendar';
+import { CALENDAR_STATES, cancelEventInput as eventCancel, createEventInput as eventCreate, eventIdInput as eventId, timeInput, updateEventInput as eventUpdate } from '@calsync/calendar';
 import { z } from 'zod';
 import { calendarIdInput } from '../trpc.ts';
 
@@ -12,6 +12,7 @@ const calendar = { calendarId: calendarIdInput.optional() };
 export const createEventInput = eventCreate.safeExtend(calendar);
 export const updateEventInput = eventUpdate.safeExtend(calendar);
 export const eventIdInput = eventId.safeExtend(calendar);
+export const cancelEventInput = eventCancel.safeExtend(calendar);
 
 export const MAX_PAGE_SIZE = 2500;
 export const DEFAULT_PAGE_SIZE = 250;

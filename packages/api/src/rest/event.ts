@@ -1,4 +1,4 @@
-import { CALENDAR_STATES, entriesOf, EVENT_FIELDS, type CalendarStatus, type ColumnKind, type EventDTO, type Field, type SnakeCase } from '@calsync/calendar';
+import { CALENDAR_STATES, entriesOf, EVENT_FIELDS, type CalendarStatus, type ColumnKind, type EventDetail, type EventDTO, type Field, type SnakeCase } from '@calsync/calendar';
 import { z } from 'zod';
 
 type ApiKey = keyof EventDTO & string;
@@ -29,6 +29,14 @@ function restSchemaOf(field: Field<unknown>): z.ZodType {
  * it): every field the API returns, under its column name.
  */
 export const restEvent = z.object(Object.fromEntries(API_FIELDS.map((f) => [f.columnName, restSchemaOf(f.field)])));
+
+/** One event as getEvent and the writes answer it: the event and its series' rule. */
+export const restEventDetail = restEvent.extend({
+  recurrence: z
+    .array(z.string())
+    .nullable()
+    .describe("For an occurrence of a recurring meeting: its series' rule (RFC 5545 RRULE, EXDATE, RDATE lines); null for a one-off event"),
+});
 
 export const restEventList = z.object({
   items: z.array(restEvent),
@@ -73,6 +81,10 @@ export function toRestEvent(e: EventDTO): RestEvent {
   const rest: Record<string, unknown> = {};
   for (const f of REST_FIELDS) rest[f.columnName] = f.encode(values[f.name]);
   return rest as RestEvent;
+}
+
+export function toRestEventDetail(e: EventDetail): RestEvent & { recurrence: string[] | null } {
+  return { ...toRestEvent(e), recurrence: e.recurrence };
 }
 
 /** A connected calendar as REST answers it: CalendarStatus in snake_case, times as ISO 8601. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { connectInput, createEventInput, disconnectInput, eventIdInput, listCalendarsInput, listEventsInput, updateEventInput } from '../calendar/schemas.ts';
-import { restCalendarStatus, restConnection, restConnectionList, restError, restEvent, restEventList, restWatchChannel } from './event.ts';
+import { restCalendarStatus, restConnection, restConnectionList, restError, restEvent, restEventDetail, restEventList, restWatchChannel } from './event.ts';
 import type { FieldMap } from './fields.ts';
 import { CONNECT_FIELDS, CONNECTIONS_PARAMS, CREATE_FIELDS, DISCONNECT_FIELDS, LIST_PARAMS, REST_OPERATIONS, UPDATE_FIELDS, type RestOperationId } from './operations.ts';
 
@@ -77,6 +77,18 @@ function errors(...names: ErrorResponse[]): Record<string, unknown> {
   return Object.fromEntries(names.map((n) => [STATUS[n], { $ref: `#/components/responses/${n}` }]));
 }
 
+/** Which occurrences of a recurring meeting an update or cancel is for. */
+function scopeParameter() {
+  return {
+    name: 'scope',
+    in: 'query',
+    required: false,
+    description:
+      'For an occurrence of a recurring meeting: `instance` (default) changes this occurrence only; `following` this one and the ones after it (the series is split here, as Google Calendar does); `series` all of them. A one-off event takes `instance`.',
+    schema: jsonSchema(updateEventInput.shape.scope, 'input'),
+  };
+}
+
 function eventIdParameter() {
   return { name: 'id', in: 'path', required: true, description: 'The event id returned by this API (`id`, not `google_event_id`).', schema: jsonSchema(eventIdInput.shape.id, 'input') };
 }
@@ -96,7 +108,7 @@ const ALWAYS: ErrorResponse[] = ['BadRequest', 'Unauthorized', 'TooManyRequests'
 
 /** What each operation says in the document; keyed by operation so none can be left out. */
 function describe(id: RestOperationId): Record<string, unknown> {
-  const eventResponse = (description: string) => ({ description, headers: { ETag: { description: "The event's etag (also in the body)", schema: { type: 'string' } } }, content: json(ref('Event')) });
+  const eventResponse = (description: string) => ({ description, headers: { ETag: { description: "The event's etag (also in the body)", schema: { type: 'string' } } }, content: json(ref('EventDetail')) });
   switch (id) {
     case 'createEvent':
       return {
@@ -127,7 +139,7 @@ function describe(id: RestOperationId): Record<string, unknown> {
     }
     case 'getEvent':
       return {
-        summary: 'Get one event (cancelled ones too)',
+        summary: 'Get one event (cancelled ones too); an occurrence tells its series and the series\' rule',
         parameters: [eventIdParameter(), calendarIdParameter()],
         responses: { '200': eventResponse('The event'), ...errors(...ALWAYS, 'NotFound') },
       };
@@ -137,6 +149,7 @@ function describe(id: RestOperationId): Record<string, unknown> {
         description: 'Patches the event in Google, then stores Google\'s answer. Fields left out stay as they are; `null` clears description, location and time_zone.',
         parameters: [
           eventIdParameter(),
+          scopeParameter(),
           calendarIdParameter(),
           { name: 'If-Match', in: 'header', required: false, description: "The event's etag as last read: the change is refused with 412 (and nothing is written) if the event changed meanwhile.", schema: { type: 'string' } },
         ],
@@ -148,7 +161,7 @@ function describe(id: RestOperationId): Record<string, unknown> {
         summary: 'Cancel (delete) an event',
         description:
           'Deletes the event in Google. The answer is 200 with the event (status `cancelled`) rather than 204: the record stays, and callers learn its final state. Repeating it is harmless.',
-        parameters: [eventIdParameter(), calendarIdParameter()],
+        parameters: [eventIdParameter(), scopeParameter(), calendarIdParameter()],
         responses: { '200': eventResponse('The cancelled event'), ...errors(...ALWAYS, 'NotFound', 'ServiceUnavailable') },
       };
     case 'watch':
@@ -214,6 +227,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The same JWT the tRPC API takes; `sub` is the user id.' } },
       schemas: {
         Event: jsonSchema(restEvent, 'output'),
+        EventDetail: { allOf: [ref('Event'), { type: 'object', properties: { recurrence: (jsonSchema(restEventDetail, 'output').properties as Record<string, unknown>).recurrence }, required: ['recurrence'] }] },
         EventList: { ...jsonSchema(restEventList, 'output'), properties: { items: { type: 'array', items: ref('Event') }, next_cursor: (jsonSchema(restEventList, 'output').properties as Record<string, unknown>).next_cursor } },
         WatchChannel: jsonSchema(restWatchChannel, 'output'),
         CreateEventBody: restObjectSchema(createEventInput, CREATE_FIELDS),

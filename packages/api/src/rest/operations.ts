@@ -1,4 +1,4 @@
-import { entriesOf, EVENT_FIELDS, snakeCase, type EventDTO } from '@calsync/calendar';
+import { entriesOf, EVENT_FIELDS, snakeCase, type EventDetail } from '@calsync/calendar';
 import { GoogleApiError } from '@calsync/google';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
@@ -7,7 +7,7 @@ import { reasonOf } from '../errors.ts';
 import { createCaller, type RouterInputs } from '../root.ts';
 import { errorBody, errorMessage, type FieldError } from '../error-body.ts';
 import { fieldErrorsOf } from '../trpc.ts';
-import { toRestEvent } from './event.ts';
+import { toRestEvent, toRestEventDetail } from './event.ts';
 import { FieldNaming, RestInputError, type FieldMap } from './fields.ts';
 
 type Inputs = RouterInputs['calendar'];
@@ -20,9 +20,9 @@ const WRITE_FIELDS: FieldMap = Object.fromEntries(WRITABLE.map((f) => [f.columnN
 /** The REST body's names for the procedures' inputs. */
 export const CREATE_FIELDS: FieldMap = {
   ...WRITE_FIELDS,
-  ...({ create_meet_link: 'createMeetLink', idempotency_key: 'idempotencyKey' } as const satisfies Record<string, keyof Inputs['createEvent']>),
+  ...({ recurrence: 'recurrence', create_meet_link: 'createMeetLink', idempotency_key: 'idempotencyKey' } as const satisfies Record<string, keyof Inputs['createEvent']>),
 };
-export const UPDATE_FIELDS = WRITE_FIELDS;
+export const UPDATE_FIELDS: FieldMap = { ...WRITE_FIELDS, ...({ recurrence: 'recurrence' } as const satisfies Record<string, keyof Inputs['updateEvent']>) };
 export const LIST_PARAMS = { time_min: 'timeMin', time_max: 'timeMax', limit: 'limit', cursor: 'cursor', calendar_id: 'calendarId' } as const satisfies Record<
   string,
   keyof Inputs['listEvents']
@@ -83,8 +83,8 @@ const bodyValue = (naming: FieldNaming) => (name: string, value: unknown) => (DA
 /** Google's etags are quoted strings, i.e. valid HTTP entity tags: usable as the ETag header. */
 const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e]*"$/;
 
-function eventResponse(status: number, event: EventDTO): RestResponse {
-  return { status, body: toRestEvent(event), headers: event.etag && ENTITY_TAG.test(event.etag) ? { etag: event.etag } : {} };
+function eventResponse(status: number, event: EventDetail): RestResponse {
+  return { status, body: toRestEventDetail(event), headers: event.etag && ENTITY_TAG.test(event.etag) ? { etag: event.etag } : {} };
 }
 
 /**
@@ -95,6 +95,16 @@ function calendarParam(req: RestRequest, naming: FieldNaming): { calendarId?: un
   naming.alias('calendarId', 'calendar_id');
   const value = typeof req.query === 'object' && req.query !== null ? (req.query as Record<string, unknown>).calendar_id : undefined;
   return value === undefined ? {} : { calendarId: naming.single('calendar_id', value) };
+}
+
+/**
+ * `?scope=`: which occurrences of a recurring meeting an update or cancel is for (`instance`,
+ * the default; `following`; `series`).
+ */
+function scopeParam(req: RestRequest, naming: FieldNaming): { scope?: unknown } {
+  naming.alias('scope', 'scope');
+  const value = typeof req.query === 'object' && req.query !== null ? (req.query as Record<string, unknown>).scope : undefined;
+  return value === undefined ? {} : { scope: naming.single('scope', value) };
 }
 
 /** An object's keys in snake_case and its Dates as ISO 8601 strings, one level deep into nested objects. */
@@ -180,7 +190,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
       const ifMatch = req.header('if-match')?.trim();
       // `*` means "whatever the current version is": the same as not asking for a check.
       const expectedEtag = ifMatch === undefined || ifMatch === '*' ? {} : { expectedEtag: ifMatch };
-      const event = await caller.calendar.updateEvent({ ...input, ...expectedEtag, id: pathId(req), ...calendarParam(req, naming) } as Inputs['updateEvent']);
+      const event = await caller.calendar.updateEvent({ ...input, ...expectedEtag, id: pathId(req), ...scopeParam(req, naming), ...calendarParam(req, naming) } as Inputs['updateEvent']);
       return eventResponse(200, event);
     },
   },
@@ -193,7 +203,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     async run(caller, req, naming) {
       // 200 with the event rather than 204: the row stays (status cancelled), and callers that
       // keep a copy get its final etag and status from the same answer. Repeating it is harmless.
-      return eventResponse(200, await caller.calendar.cancelEvent({ id: pathId(req), ...calendarParam(req, naming) } as Inputs['cancelEvent']));
+      return eventResponse(200, await caller.calendar.cancelEvent({ id: pathId(req), ...scopeParam(req, naming), ...calendarParam(req, naming) } as Inputs['cancelEvent']));
     },
   },
   {

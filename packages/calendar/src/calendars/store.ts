@@ -186,6 +186,7 @@ export interface DueCalendar {
   channel: { channelId: string; resourceId: string; expiration: Date } | null;
   lastNotificationAt: Date | null;
   lastSyncAt: Date | null;
+  lastFullSyncAt: Date | null;
 }
 
 type DueRow = {
@@ -196,6 +197,7 @@ type DueRow = {
   expiration: Date | string | null;
   last_notification_at: Date | string | null;
   last_sync_at: Date | string | null;
+  last_full_sync_at: Date | string | null;
 };
 
 function toDue(r: DueRow): DueCalendar {
@@ -206,6 +208,7 @@ function toDue(r: DueRow): DueCalendar {
     channel: r.channel_id && r.resource_id && expiration ? { channelId: r.channel_id, resourceId: r.resource_id, expiration } : null,
     lastNotificationAt: dateOrNull(r.last_notification_at),
     lastSyncAt: dateOrNull(r.last_sync_at),
+    lastFullSyncAt: dateOrNull(r.last_full_sync_at),
   };
 }
 
@@ -223,7 +226,7 @@ export async function calendarsDueForRenewal(
   opts: { before: Date; now: Date; after?: string | undefined; limit: number },
 ): Promise<DueCalendar[]> {
   const rows = await em.execute<DueRow[]>(
-    `select c.calendar_id, c.state, s.channel_id, s.resource_id, s.expiration, s.last_notification_at, s.last_sync_at
+    `select c.calendar_id, c.state, s.channel_id, s.resource_id, s.expiration, s.last_notification_at, s.last_sync_at, s.last_full_sync_at
      from calendar_sync_states s join connected_calendars c on c.calendar_id = s.calendar_id
      where s.active and s.expiration < ? and ${WORKABLE} and s.calendar_id > ?
      order by s.calendar_id limit ?`,
@@ -244,7 +247,7 @@ export async function calendarsDueForReconcile(
   const rows = await em.execute<DueRow[]>(
     `select c.calendar_id, c.state,
        case when s.active then s.channel_id end as channel_id, case when s.active then s.resource_id end as resource_id,
-       case when s.active then s.expiration end as expiration, s.last_notification_at, s.last_sync_at
+       case when s.active then s.expiration end as expiration, s.last_notification_at, s.last_sync_at, s.last_full_sync_at
      from connected_calendars c left join calendar_sync_states s on s.calendar_id = c.calendar_id
      where (s.active or c.state = 'error') and ${WORKABLE}
        and (c.last_reconciled_at is null or c.last_reconciled_at < ?) and c.calendar_id > ?

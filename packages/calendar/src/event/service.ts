@@ -4,9 +4,11 @@ import type { ChangePublisher } from '../changes.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { fromGoogleEvent, isCancelledStub, toGoogleEventBody } from './google.ts';
-import type { CreateEventInput, UpdateEventInput } from './inputs.ts';
+import type { CancelEventInput, CreateEventInput, UpdateEventInput } from './inputs.ts';
 import type { EventDTO } from './shape.ts';
-import { cancelGoogleEvents, findEvent, findEventByGoogleId, listWindow, upsertGoogleEvents } from './store.ts';
+import { cancelGoogleEvents, findEvent, findEventByGoogleId, findFirstOccurrence, listWindow, upsertGoogleEvents } from './store.ts';
+import { SeriesEditor } from '../series/editor.ts';
+import { findSeries, seriesFromGoogle, upsertSeries } from '../series/store.ts';
 
 /**
  * Whose calendar an operation acts on: the authenticated user, the Google calendar id, and the
@@ -40,6 +42,12 @@ export class EventPage {
 }
 
 /**
+ * One event as getEvent (and each write) answers it: the event, and for an occurrence of a
+ * recurring meeting its series' rule (RRULE, EXDATE, RDATE lines; null for a one-off event).
+ */
+export type EventDetail = EventDTO & { recurrence: string[] | null };
+
+/**
  * Create/update/cancel go to Google first and store Google's answer; reads come from our
  * database only. Knows nothing of HTTP or tRPC. Each call is its own unit of work.
  */
@@ -59,15 +67,26 @@ export interface EventServiceDeps {
 const DEFAULT_MEET_LINK_WAIT = { attempts: 5, delayMs: 300 };
 
 export class EventService {
-  constructor(private readonly deps: EventServiceDeps) {}
+  private readonly series: SeriesEditor;
 
-  async createEvent(scope: CalendarScope, input: CreateEventInput): Promise<EventDTO> {
+  constructor(private readonly deps: EventServiceDeps) {
+    this.series = new SeriesEditor(deps);
+  }
+
+  /**
+   * Creates the event in Google and stores Google's answer. A recurring meeting (`recurrence`)
+   * is stored as its series and its occurrences (read back from Google); the answer is its first
+   * occurrence.
+   */
+  async createEvent(scope: CalendarScope, input: CreateEventInput): Promise<EventDetail> {
     // The id is always ours, so a repeat of this insert (a retry, or the caller's retry with the
     // same idempotency key) meets 409 and resolves to the event already made.
     const googleEventId = googleEventIdFor(scope, input.idempotencyKey);
     let event: GoogleEvent;
     try {
-      event = await this.deps.google.insertEvent(scope, toGoogleEventBody(input), {
+      const body = toGoogleEventBody(input);
+      if (input.recurrence) body.recurrence = input.recurrence;
+      event = await this.deps.google.insertEvent(scope, body, {
         id: googleEventId,
         createMeetLink: input.createMeetLink,
       });
@@ -77,13 +96,17 @@ export class EventService {
       assertSameCreate(event, input);
     }
     if (input.createMeetLink) event = await this.awaitMeetLink(scope, event);
-    return this.store(scope.calendarId, event);
+    const series = seriesFromGoogle(event);
+    if (!series) return this.detail(scope, await this.store(scope.calendarId, event));
+    await upsertSeries(this.deps.em.fork(), scope.calendarId, [series]);
+    await this.series.refresh(scope, series.googleSeriesId);
+    return this.occurrenceOf(scope, series.googleSeriesId, series.startTime);
   }
 
-  async getEvent(scope: CalendarScope, id: string): Promise<EventDTO> {
+  async getEvent(scope: CalendarScope, id: string): Promise<EventDetail> {
     const row = await findEvent(this.deps.em.fork(), scope.calendarId, id);
     if (!row) throw new NotFoundError('Event', id);
-    return row;
+    return this.detail(scope, row);
   }
 
   async listEvents(scope: CalendarScope, input: ListEventsInput): Promise<EventPage> {
@@ -99,7 +122,12 @@ export class EventService {
     return new EventPage(rows, hasMore && last ? encodeCursor(last) : null);
   }
 
-  async updateEvent(scope: CalendarScope, input: UpdateEventInput): Promise<EventDTO> {
+  /**
+   * Patches the event in Google. An occurrence of a recurring meeting: `scope` says which ones
+   * change (this one: it becomes an exception; this and the following ones: the series is split
+   * there; all of them: the series is patched). The answer is the edited occurrence as it is now.
+   */
+  async updateEvent(scope: CalendarScope, input: UpdateEventInput): Promise<EventDetail> {
     const em = this.deps.em.fork();
     const row = await findEvent(em, scope.calendarId, input.id);
     if (!row) throw new NotFoundError('Event', input.id);
@@ -113,6 +141,22 @@ export class EventService {
       throw new ValidationError(input.endTime ? 'endTime' : 'startTime', 'the event must end after it starts');
     }
     const timesChange = input.startTime !== undefined || input.endTime !== undefined || input.timeZone !== undefined;
+    if (input.scope !== 'instance' && row.recurringEventId) {
+      const { id: _id, expectedEtag: _etag, scope: _scope, recurrence, ...write } = input;
+      if (input.scope === 'series') {
+        const seriesId = await this.series.editAll(scope, row, { ...write, recurrence });
+        // The occurrence keeps its id unless the series moved in time (then: the one it became).
+        const same = await findEvent(this.deps.em.fork(), scope.calendarId, row.id);
+        if (same && same.status !== 'cancelled') return this.detail(scope, same);
+        const shift = (input.startTime ?? row.startTime).getTime() - row.startTime.getTime();
+        return this.occurrenceOf(scope, seriesId, new Date(row.startTime.getTime() + shift));
+      }
+      const newSeriesId = await this.series.editFollowing(scope, row, { ...write, recurrence });
+      return this.occurrenceOf(scope, newSeriesId, new Date(0));
+    }
+    if (input.scope !== 'instance' && input.recurrence) {
+      throw new ValidationError('recurrence', 'the event is not a recurring meeting: its rule cannot be changed');
+    }
     const patch = toGoogleEventBody({
       summary: input.summary,
       description: input.description,
@@ -121,7 +165,7 @@ export class EventService {
       // Google wants start and end together, in one time zone, when either moves.
       ...(timesChange ? { startTime, endTime, timeZone: input.timeZone !== undefined ? input.timeZone : row.timeZone } : {}),
     });
-    if (Object.keys(patch).length === 0) return row;
+    if (Object.keys(patch).length === 0) return this.detail(scope, row);
 
     let event: GoogleEvent;
     try {
@@ -133,14 +177,22 @@ export class EventService {
       }
       throw err;
     }
-    return this.store(scope.calendarId, event);
+    return this.detail(scope, await this.store(scope.calendarId, event));
   }
 
-  async cancelEvent(scope: CalendarScope, id: string): Promise<EventDTO> {
+  /**
+   * Deletes the event in Google; the local row stays, with status cancelled. An occurrence of a
+   * recurring meeting: `scope` says which ones go (this one, this and the following ones, all).
+   */
+  async cancelEvent(scope: CalendarScope, input: CancelEventInput): Promise<EventDetail> {
+    const { id } = input;
     const em = this.deps.em.fork();
     const row = await findEvent(em, scope.calendarId, id);
     if (!row) throw new NotFoundError('Event', id);
-    if (row.status !== 'cancelled') {
+    if (row.status !== 'cancelled' && input.scope !== 'instance' && row.recurringEventId) {
+      if (input.scope === 'series') await this.series.cancelAll(scope, row);
+      else await this.series.cancelFollowing(scope, row);
+    } else if (row.status !== 'cancelled') {
       try {
         await this.deps.google.deleteEvent(scope, row.googleEventId);
       } catch (err) {
@@ -151,6 +203,20 @@ export class EventService {
       this.deps.changes?.publish(scope.calendarId, { changed: 0, deleted: cancelled.length, source: 'write' });
     }
     return this.getEvent(scope, id);
+  }
+
+  /** The event with its series' rule, when it is an occurrence of one. */
+  private async detail(scope: CalendarScope, row: EventDTO): Promise<EventDetail> {
+    const series = row.recurringEventId ? await findSeries(this.deps.em.fork(), scope.calendarId, row.recurringEventId) : null;
+    return { ...row, recurrence: series?.recurrence ?? null };
+  }
+
+  /** The series' first live occurrence starting at or after `from` (its first one when none does). */
+  private async occurrenceOf(scope: CalendarScope, seriesId: string, from: Date): Promise<EventDetail> {
+    const em = this.deps.em.fork();
+    const row = (await findFirstOccurrence(em, scope.calendarId, seriesId, from)) ?? (await findFirstOccurrence(em, scope.calendarId, seriesId, new Date(0)));
+    if (!row) throw new NotFoundError('Event', seriesId);
+    return this.detail(scope, row);
   }
 
   private async awaitMeetLink(scope: CalendarScope, created: GoogleEvent): Promise<GoogleEvent> {

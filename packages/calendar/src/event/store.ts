@@ -112,6 +112,17 @@ export async function findEventByGoogleId(em: EntityManager, calendarId: string,
   return rows[0] ? toEventDTO(rows[0]) : null;
 }
 
+/** A series' first live occurrence starting at or after `from`. */
+export async function findFirstOccurrence(em: EntityManager, calendarId: string, seriesId: string, from: Date): Promise<EventDTO | null> {
+  const rows = await em.execute<Array<Record<string, unknown>>>(
+    `select ${EVENT_COLUMNS} from calendar_events
+     where calendar_id = ? and recurring_event_id = ? and status <> 'cancelled' and start_time >= ?
+     order by start_time, id limit 1`,
+    [calendarId, seriesId, from],
+  );
+  return rows[0] ? toEventDTO(rows[0]) : null;
+}
+
 export interface WindowQuery {
   calendarId: string;
   timeMin: Date;

@@ -9,6 +9,8 @@ export interface ReconcileResult {
   calendars: number;
   /** Changes found that no notification had brought (summed over calendars). */
   drift: number;
+  /** Occurrences of recurring series the periodic full listings brought into the horizon (or changed). */
+  horizonRolled: number;
   /** Calendars whose channel was silent for unusually long (the first MAX_LISTED). */
   silentChannels: string[];
   /** Calendars whose channel was replaced (the first MAX_LISTED). */
@@ -28,7 +30,7 @@ export interface ReconcileResult {
 export async function reconcile(ctx: JobContext): Promise<ReconcileResult> {
   const now = ctx.now();
   const staleBefore = new Date(now.getTime() - ctx.config.every.reconcile / 2);
-  const result: ReconcileResult = { calendars: 0, drift: 0, silentChannels: [], renewedChannels: [], failed: [], failedCount: 0 };
+  const result: ReconcileResult = { calendars: 0, drift: 0, horizonRolled: 0, silentChannels: [], renewedChannels: [], failed: [], failedCount: 0 };
   let succeeded = 0;
   await forEachCalendar<DueCalendar>({
     page: (after) => calendarsDueForReconcile(ctx.em.fork(), { staleBefore, now, after: after?.calendarId, limit: PAGE }),
@@ -66,6 +68,14 @@ async function reconcileOne(ctx: JobContext, cal: DueCalendar, now: Date, result
       ctx.logger.warn({ job: 'reconcile', calendarId: cal.calendarId, drift }, 'channel missed changes: replacing it');
       await ctx.watch.watch(cal.calendarId);
       renewed = true;
+    }
+    // Rolls the horizon of endless recurring series forward (see JobsConfig.fullSyncEveryMs). After
+    // the incremental sync above, so that occurrences coming into the horizon are not taken for drift.
+    const last = synced.fullSync ? now : cal.lastFullSyncAt;
+    if (!last || now.getTime() - last.getTime() > ctx.config.fullSyncEveryMs) {
+      const full = await ctx.sync.sync(cal.calendarId, { full: true });
+      synced = { ...synced, fullSync: true };
+      result.horizonRolled += full.changed;
     }
   }
   if (renewed && result.renewedChannels.length < MAX_LISTED) result.renewedChannels.push(cal.calendarId);
