@@ -1,11 +1,11 @@
-import { CALENDAR_CHANGES_CHANNEL } from '@calsync/calendar';
-import type { CalendarChangeMessage, CalendarClient } from '@calsync/client';
+import type { CalendarClient } from '@calsync/client';
 import fc from 'fast-check';
 import { beforeAll, expect, it, vi } from 'vitest';
 import { clientFor, type UserClient } from './support/client.ts';
 import { failureOf, type Failure } from './support/failure.ts';
 import { FUZZ_ENV, meetingRange } from './support/fuzz.ts';
-import { eventually, useSystem } from './support/system.ts';
+import { flushPage, openPage, type Page } from './support/pages.ts';
+import { useSystem } from './support/system.ts';
 
 // Property-based, over HTTP against real PostgreSQL and the emulator: whatever sequence of calls
 // reps (connected or not) and an admin make, naming whichever events and calendars, a rep never
@@ -25,8 +25,6 @@ const UNKNOWN_CALENDARS = ['nobody@acme.test', 'primary', 'REP.A@acme.test', 're
 const OUTSIDER = 'someone@other.test';
 /** Every generated meeting falls in this window (meetingRange is 2031). */
 const WINDOW = { timeMin: new Date('2031-01-01T00:00:00Z'), timeMax: new Date('2032-01-01T00:00:00Z') };
-/** Markers the test relays to streams (as another server process would) carry this time. */
-const MARKER_AT = new Date('2000-01-01T00:00:00Z').getTime();
 
 const PROCEDURES = ['createEvent', 'getEvent', 'listEvents', 'updateEvent', 'cancelEvent', 'watch', 'stopWatch', 'sync', 'disconnect', 'connect', 'subscribe'] as const;
 type Procedure = (typeof PROCEDURES)[number];
@@ -133,11 +131,10 @@ const changedCalendars = (before: Map<string, string>, after: Map<string, string
 // ---------------------------------------------------------------------------------------------
 // One run: a fresh world, then the steps
 
+/** A page open on a calendar, and whose. */
 interface Stream {
   who: Who;
-  calendarId: string;
-  messages: CalendarChangeMessage[];
-  stop(): void;
+  page: Page;
 }
 
 interface World {
@@ -154,7 +151,7 @@ let openStreams: Stream[] = [];
 
 /** Connected reps with two events each, D's Google calendar with one event we never saw, nothing else. */
 async function freshWorld(): Promise<World> {
-  for (const s of openStreams) s.stop();
+  for (const s of openStreams) s.page.stop();
   openStreams = [];
   await sys.settle();
   sys.emulator.control.reset();
@@ -185,6 +182,7 @@ async function freshWorld(): Promise<World> {
       return opened.stream;
     }),
   );
+  openStreams.push(...streams);
   return { run, users, streams, spans: [], ghosts: 0 };
 }
 
@@ -226,41 +224,11 @@ function invoke(c: CalendarClient, procedure: CallProcedure, a: Args): Promise<u
 
 type Outcome = { ok: true; value: unknown; stream?: Stream } | { ok: false; failure: Failure };
 
-let markers = 0;
-
-/** Relays a marker change for the calendar, as another server process would (PostgreSQL NOTIFY); returns its id. */
-async function sendMarker(calendarId: string): Promise<number> {
-  const id = ++markers;
-  const message = { v: 1, origin: 'isolation-test', calendarId, changed: id, deleted: 0, source: 'sync', at: new Date(MARKER_AT).toISOString() };
-  await sys.sql.query('select pg_notify($1, $2)', [CALENDAR_CHANGES_CHANNEL, JSON.stringify(message)]);
-  return id;
-}
-
-const isMarker = (m: CalendarChangeMessage) => m.at.getTime() === MARKER_AT;
-
-/**
- * Opens calendar.onChange. It is live on `expected` once a marker relayed for that calendar
- * arrives (markers are re-sent until one does: the stream may attach after its first one); a
- * refused stream ends in an error instead.
- */
+/** Opens calendar.onChange; a live page is kept (and closed when the next run starts). */
 async function subscribe(user: UserClient, who: Who, calendarId: string | undefined, expected: string): Promise<Outcome> {
-  const messages: CalendarChangeMessage[] = [];
-  let error: unknown;
-  const sub = user.client.calendar.onChange.subscribe(calendarId === undefined ? undefined : { calendarId }, {
-    onData: (m) => messages.push(m),
-    onError: (err) => (error = err),
-  });
-  const stream: Stream = { who, calendarId: expected, messages, stop: () => sub.unsubscribe() };
-  await eventually(async () => {
-    if (error === undefined && !messages.some(isMarker)) await sendMarker(expected);
-    expect(error !== undefined || messages.some(isMarker), `${who}'s page on ${expected} neither opened nor failed`).toBe(true);
-  });
-  if (error !== undefined) {
-    sub.unsubscribe();
-    return { ok: false, failure: failureOf(error) };
-  }
-  openStreams.push(stream);
-  return { ok: true, value: undefined, stream };
+  const opened = await openPage(user.client, sys.sql, expected, calendarId);
+  if ('error' in opened) return { ok: false, failure: failureOf(opened.error) };
+  return { ok: true, value: undefined, stream: { who, page: opened.page } };
 }
 
 async function perform(world: World, who: Who, procedure: Procedure, a: Args, expectedScope: string): Promise<Outcome> {
@@ -338,6 +306,7 @@ async function runStep(world: World, step: Step, index: number): Promise<void> {
     const replaced = args[field] ?? '';
     sys.emulator.control.resetStats();
     const again = await perform(world, step.who, step.procedure, { ...args, [field]: nobodys }, scope);
+    if (again.ok) again.stream?.page.stop();
     await sys.settle();
     expect(again.ok, `${what}: the same call naming nobody's id succeeded`).toBe(false);
     expect(googleCalls(), `${what}: Google calls of the replay`).toBe(0);
@@ -359,7 +328,10 @@ async function runStep(world: World, step: Step, index: number): Promise<void> {
 
   // No answer carries anything of another calendar.
   if (outcome.ok) checkAnswer(what, step.procedure, outcome.value, acted, after);
-  if (outcome.ok && outcome.stream) world.streams.push(outcome.stream);
+  if (outcome.ok && outcome.stream) {
+    world.streams.push(outcome.stream);
+    openStreams.push(outcome.stream);
+  }
 
   // The owner, or an admin naming it, reaches the calendar: reads answer exactly its events.
   const row = before.calendars.get(scope);
@@ -401,21 +373,18 @@ function checkAnswer(what: string, procedure: Procedure, value: unknown, scope: 
 }
 
 /**
- * Every message a stream received came in a step that changed its calendar's events (the
- * messages' times are the server's, on the clock the steps were timed with). Markers relayed
- * last make sure everything sent before them has arrived.
+ * Every change a page heard came in a step that changed its calendar's events (the messages'
+ * times are the server's, on the clock the steps were timed with), once all have arrived.
  */
 async function checkStreams(world: World): Promise<void> {
-  for (const stream of world.streams) {
-    const marker = await sendMarker(stream.calendarId);
-    await eventually(() => expect(stream.messages.some((m) => isMarker(m) && m.changed === marker), `${stream.who}'s page on ${stream.calendarId} stopped hearing`).toBe(true));
-    for (const m of stream.messages) {
-      if (isMarker(m)) continue;
+  for (const { who, page } of world.streams) {
+    await flushPage(page, sys.sql);
+    for (const m of page.changes()) {
       const at = m.at.getTime();
       const span = world.spans.find((s) => s.from <= at && at <= s.to);
-      const where = `${stream.who}'s stream on ${stream.calendarId}: ${JSON.stringify(m)}`;
+      const where = `${who}'s page on ${page.calendarId}: ${JSON.stringify(m)}`;
       expect(span, `${where} arrived outside every step`).toBeDefined();
-      expect([...(span?.changed ?? [])], `${where} came in a step that did not change its calendar`).toContain(stream.calendarId);
+      expect([...(span?.changed ?? [])], `${where} came in a step that did not change its calendar`).toContain(page.calendarId);
     }
   }
 }
