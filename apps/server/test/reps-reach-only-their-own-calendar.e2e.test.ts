@@ -326,6 +326,15 @@ async function runStep(world: World, step: Step, index: number): Promise<void> {
     await replay('eventId', crypto.randomUUID());
   }
 
+  // Nothing reaches a calendar that is not connected: a rep's own (never, or no longer), named
+  // or not, nor a disconnected one an admin names.
+  const ownRow = before.calendars.get(own);
+  const ownConnected = ownRow !== undefined && ownRow.state !== 'disconnected' && (ownRow.owner_id === world.users[step.who].user || ownRow.owner_id === null);
+  const namedDisconnected = calendarId !== undefined && before.calendars.get(calendarId)?.state === 'disconnected';
+  if (step.procedure !== 'connect' && ((!admin && !ownConnected) || (admin && namedDisconnected))) {
+    expect(outcome.ok, `${what}: reached a calendar that is not connected`).toBe(false);
+  }
+
   // No answer carries anything of another calendar.
   if (outcome.ok) checkAnswer(what, step.procedure, outcome.value, acted, after);
   if (outcome.ok && outcome.stream) {
@@ -336,7 +345,7 @@ async function runStep(world: World, step: Step, index: number): Promise<void> {
   // The owner, or an admin naming it, reaches the calendar: reads answer exactly its events.
   const row = before.calendars.get(scope);
   const ownsIt = row !== undefined && (row.owner_id === world.users[step.who].user || row.owner_id === null);
-  const reachable = row !== undefined && (admin && calendarId !== undefined ? true : ownsIt && row.state !== 'disconnected' && (calendarId === undefined || calendarId === own));
+  const reachable = row !== undefined && row.state !== 'disconnected' && (admin && calendarId !== undefined ? true : ownsIt && (calendarId === undefined || calendarId === own));
   if (reachable && step.procedure === 'listEvents') {
     expect(outcome.ok, `${what}: could not list a calendar it may read`).toBe(true);
     if (outcome.ok) expect((outcome.value as { items: Array<{ id: string }> }).items.map((e) => e.id).sort(), what).toEqual(before.live.get(scope) ?? []);
@@ -344,7 +353,7 @@ async function runStep(world: World, step: Step, index: number): Promise<void> {
   if (reachable && step.procedure === 'getEvent' && target?.calendarId === scope) {
     expect(outcome.ok, `${what}: could not read an event it may read`).toBe(true);
   }
-  if (reachable && step.procedure === 'createEvent' && row.state !== 'disconnected') {
+  if (reachable && step.procedure === 'createEvent') {
     expect(outcome.ok, `${what}: could not create in a calendar it may write`).toBe(true);
   }
 }
