@@ -1,5 +1,5 @@
 import { createTestDatabase } from '@calsync/db/testing';
-import { generateServiceAccountKey, startEmulator, type RunningEmulator } from '@calsync/google-calendar-emulator';
+import { generateServiceAccountKey, startEmulator, type EmulatorOptions, type RunningEmulator } from '@calsync/google-calendar-emulator';
 
 // No vitest here: the bench starts its servers' surroundings with this module too.
 
@@ -12,6 +12,8 @@ export interface BackingServicesOptions {
   /** false: the service account has no domain-wide delegation (as a plain GCP service account). */
   delegation?: boolean;
   meetPendingMs?: number;
+  /** The emulator's other options, e.g. enforced quotas and an injectable clock. */
+  emulator?: Omit<EmulatorOptions, 'meetPendingMs'>;
   /** Added to (and overriding) the environment below, e.g. the bench's LOG_LEVEL and rate limits. */
   env?: Record<string, string>;
 }
@@ -26,7 +28,7 @@ export async function startBackingServices(opts: BackingServicesOptions = {}) {
   const db = await createTestDatabase();
   let emulator: RunningEmulator | undefined;
   try {
-    emulator = await startEmulator({ meetPendingMs: opts.meetPendingMs ?? 0 });
+    emulator = await startEmulator({ ...opts.emulator, meetPendingMs: opts.meetPendingMs ?? 0 });
     const key = await generateServiceAccountKey({ clientEmail: 'calsync-test@calsync.iam.gserviceaccount.com' });
     emulator.registerServiceAccount(key, { domainWideDelegation: delegation });
     const env: Record<string, string> = {

@@ -15,17 +15,20 @@ export async function failure(call: Promise<unknown>): Promise<Failure> {
   try {
     await call;
   } catch (err) {
-    if (err instanceof TRPCClientError) {
-      const e = err as TRPCClientError<AppRouter>;
-      return {
-        code: e.data?.code ?? 'UNKNOWN',
-        httpStatus: e.data?.httpStatus ?? 0,
-        message: e.message,
-        fields: (e.data?.fieldErrors ?? []).map((f) => f.field),
-        reason: e.data?.reason ?? null,
-      };
-    }
-    throw err;
+    return failureOf(err);
   }
   throw new Error('expected the call to fail');
+}
+
+/** The typed error a client received (e.g. a subscription's onError); anything else is rethrown. */
+export function failureOf(err: unknown): Failure {
+  if (!(err instanceof TRPCClientError)) throw err;
+  const e = err as TRPCClientError<AppRouter>;
+  return {
+    code: e.data?.code ?? 'UNKNOWN',
+    httpStatus: e.data?.httpStatus ?? 0,
+    message: e.message,
+    fields: (e.data?.fieldErrors ?? []).map((f) => f.field),
+    reason: e.data?.reason ?? null,
+  };
 }
