@@ -19,7 +19,13 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 
  */
 export function nextDelay(error: GoogleApiError, attempt: number, elapsedMs: number, policy: RetryPolicy, random: () => number = Math.random): number | null {
   if (!error.retryable || attempt >= policy.maxAttempts) return null;
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  const delay = Math.max(Math.floor(random() * ceiling), error.details.retryAfterMs ?? 0);
+  // A quota refusal: Google's documented backoff for them (2^n seconds plus up to a second of
+  // jitter, truncated), since its quotas are counted over a minute and a retry within
+  // milliseconds would only be refused again. Anything else: full jitter.
+  const backoff =
+    error.kind === 'rate_limited'
+      ? Math.min(policy.maxDelayMs, 1000 * 2 ** (attempt - 1) + Math.floor(random() * 1000))
+      : Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt));
+  const delay = Math.max(backoff, error.details.retryAfterMs ?? 0);
   return elapsedMs + delay > policy.maxTotalMs ? null : delay;
 }

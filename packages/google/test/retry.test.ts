@@ -16,6 +16,14 @@ describe('nextDelay', () => {
     expect(nextDelay(retryable, 3, 0, policy, () => 0.999)).toBe(49);
     expect(nextDelay(retryable, 1, 0, policy, () => 0)).toBe(0);
   });
+  it("backs off a quota refusal as Google documents: 2^n seconds plus up to a second, truncated", () => {
+    const refused = new GoogleApiError('rate_limited', 'Rate Limit Exceeded', { reason: 'userRateLimitExceeded' });
+    const google: RetryPolicy = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 10_000, maxTotalMs: 60_000 };
+    expect([1, 2, 3, 4, 5].map((n) => nextDelay(refused, n, 0, google, () => 0))).toEqual([1_000, 2_000, 4_000, 8_000, 10_000]);
+    expect(nextDelay(refused, 1, 0, google, () => 0.999)).toBe(1_999);
+    // Other failures keep full jitter from zero.
+    expect(nextDelay(retryable, 1, 0, google, () => 0)).toBe(0);
+  });
   it('never waits less than Retry-After', () => {
     const limited = new GoogleApiError('rate_limited', 'slow down', { retryAfterMs: 2_000 });
     expect(nextDelay(limited, 1, 0, policy, () => 0.5)).toBe(2_000);
@@ -89,6 +97,23 @@ describe('QuotaLimiter', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     await Promise.all(second);
     expect(log.at(-1)).toEqual(['b@acme.test', 3_000]);
+  });
+
+  it('refuses waiting and later calls once closed, and lets running ones finish', async () => {
+    const limiter = new QuotaLimiter({ perUserPerMinute: 1, perProjectPerMinute: 1000, maxConcurrent: 100 });
+    let finishRunning: () => void = () => {};
+    const running = limiter.run('a@acme.test', () => new Promise<string>((resolve) => (finishRunning = () => resolve('done'))));
+    await vi.advanceTimersByTimeAsync(0);
+    // Over the user's quota: this one waits a minute for its turn.
+    const waiting = limiter.run('a@acme.test', async () => 'ran');
+    const waitingOutcome = waiting.then(() => 'ran', (err: Error) => err.message);
+    expect(limiter.waiting).toBe(1);
+    limiter.close(new Error('shutting down'));
+    expect(await waitingOutcome).toBe('shutting down');
+    expect(limiter.waiting).toBe(0);
+    await expect(limiter.run('b@acme.test', async () => 'ran')).rejects.toThrow('shutting down');
+    finishRunning();
+    expect(await running).toBe('done');
   });
 
   it('bounds the calls in flight', async () => {
