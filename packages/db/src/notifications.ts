@@ -90,10 +90,17 @@ export async function listenChannel(opts: ListenOptions): Promise<NotificationCh
   };
 
   current = await connect();
+  // One query at a time on the connection (pg deprecates queueing queries on a client): NOTIFYs
+  // wait for the one before them, which keeps their order too.
+  let previous: Promise<unknown> = Promise.resolve();
   return {
-    async notify(payload) {
-      if (!current) throw new Error(`not connected to the database (NOTIFY ${opts.channel})`);
-      await current.query('select pg_notify($1, $2)', [opts.channel, payload]);
+    notify(payload) {
+      const sent = previous.then(async () => {
+        if (!current) throw new Error(`not connected to the database (NOTIFY ${opts.channel})`);
+        await current.query('select pg_notify($1, $2)', [opts.channel, payload]);
+      });
+      previous = sent.catch(() => undefined);
+      return sent;
     },
     async close() {
       closed = true;
