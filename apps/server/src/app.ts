@@ -85,6 +85,9 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     // wait its whole grace period for open pages.
     services?.changes.close();
     await closeServer();
+    // Calls queued under Google's quotas would hold the jobs' stop up to a minute: they fail now
+    // (retryable; the next run or the other processes redo them).
+    services?.google.gateway.close();
     await jobs?.stop();
     // Before the services: they may stop the (embedded) database this pool talks to.
     await rateLimits?.close();

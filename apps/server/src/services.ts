@@ -87,6 +87,8 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       },
     });
     closers.push(() => syncScheduler.stop());
+    // Runs before the scheduler's stop: a sync waiting its turn under the quotas ends now.
+    closers.push(async () => google.gateway.close());
 
     let webhookSecret = config.sync.webhookSecret;
     if (!webhookSecret) {

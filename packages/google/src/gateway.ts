@@ -68,6 +68,7 @@ export class GoogleCalendarGateway {
   private readonly limiter: QuotaLimiter;
   private readonly observer: GatewayObserver | undefined;
   private readonly serviceAccount: string;
+  private closed = false;
 
   constructor(config: GoogleGatewayConfig) {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...config.retry };
@@ -91,6 +92,15 @@ export class GoogleCalendarGateway {
    */
   async checkAccess(subject: string | undefined): Promise<void> {
     await this.call('token', subject, () => this.tokens.get(subject), { counted: false });
+  }
+
+  /**
+   * Shutting down: calls waiting for their turn under the quotas fail now as `unavailable`, and
+   * no call is retried or started any more. Calls already at Google finish.
+   */
+  close(): void {
+    this.closed = true;
+    this.limiter.close(new GoogleApiError('unavailable', 'The server is shutting down: the call to Google was not made; retry it.'));
   }
 
   /** Calls waiting for their turn under the quotas (a gauge for metrics). */
@@ -236,7 +246,7 @@ export class GoogleCalendarGateway {
           if (err.reason !== 'userRateLimitExceeded') this.limiter.hold(undefined, delay);
         }
         this.observer?.onCall({ operation, outcome: err.kind, status: err.status, durationMs: performance.now() - t0, attempt, retryInMs: delay ?? undefined });
-        if (delay === null) throw err;
+        if (delay === null || this.closed) throw err;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -60,9 +60,14 @@ class SlidingCount {
   }
 }
 
+interface Waiter {
+  start: () => void;
+  refuse: (reason: Error) => void;
+}
+
 interface UserQueue {
   readonly key: string;
-  readonly waiting: Array<() => void>;
+  readonly waiting: Waiter[];
   readonly count: SlidingCount;
   /** Google refused this user: nothing starts before this time (ms). */
   heldUntil: number;
@@ -83,6 +88,7 @@ export class QuotaLimiter {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
   private lastSweep = 0;
+  private closedWith: Error | undefined;
 
   constructor(
     private readonly limits: QuotaLimits,
@@ -91,9 +97,10 @@ export class QuotaLimiter {
 
   /** Runs `fn` as a call of `user` when the quotas and the concurrency bound allow it. */
   async run<T>(user: string, fn: () => Promise<T>): Promise<T> {
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
+      if (this.closedWith) return reject(this.closedWith);
       const queue = this.queueOf(user);
-      queue.waiting.push(resolve);
+      queue.waiting.push({ start: resolve, refuse: reject });
       if (queue.waiting.length === 1) this.ready.push(queue);
       this.drain();
     });
@@ -117,6 +124,17 @@ export class QuotaLimiter {
       queue.heldUntil = Math.max(queue.heldUntil, until);
     }
     this.drain();
+  }
+
+  /**
+   * Shutting down: calls waiting for their turn fail with `reason` now (rather than hold the
+   * process up to a minute), and so does every later one. Calls already running finish.
+   */
+  close(reason: Error): void {
+    this.closedWith = reason;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const queue of this.ready.splice(0)) for (const waiter of queue.waiting.splice(0)) waiter.refuse(reason);
   }
 
   /** Calls waiting for their turn, in all. */
@@ -158,14 +176,14 @@ export class QuotaLimiter {
         blocked++;
         continue;
       }
-      const start = queue.waiting.shift();
+      const waiter = queue.waiting.shift();
       queue.count.add();
       this.project.add();
       queue.lastUsed = now;
       this.inFlight++;
       blocked = 0;
       if (queue.waiting.length > 0) this.ready.push(queue);
-      start?.();
+      waiter?.start();
     }
     if (this.ready.length > 0 && this.inFlight < maxConcurrent && Number.isFinite(wakeAt)) this.wakeAt(wakeAt);
     this.sweep(now);
