@@ -106,7 +106,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       notificationUrl: notificationUrl(config.sync.webhookBaseUrl ?? url),
       observers: { google: metrics.google, sync: metrics.sync },
     });
-    const { db, google, sync, watch, syncScheduler, receiver, events, changes, calendars } = services;
+    const { db, google, sync, watch, syncScheduler, receiver, events, availability, changes, calendars } = services;
     rateLimits = await createRateLimits({ databaseUrl: db.url, config: config.http.rateLimit, logger });
 
     let jwtSecret = config.auth.jwtSecret;
@@ -145,6 +145,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
 
     const deps: ApiDeps = {
       events,
+      availability,
       sync,
       watch,
       changes,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CALENDAR_CHANGES_CHANNEL, CalendarChanges, CalendarDirectory, EventService, NotConnectedError, NotificationReceiver, SyncScheduler, SyncService, WatchService, type SyncObserver } from '@calsync/calendar';
+import { AvailabilityService, CALENDAR_CHANGES_CHANNEL, CalendarChanges, CalendarDirectory, EventService, NotConnectedError, NotificationReceiver, SyncScheduler, SyncService, WatchService, type SyncObserver } from '@calsync/calendar';
 import { AdvisoryLocks, listenChannel } from '@calsync/db';
 import type { GatewayObserver } from '@calsync/google';
 import type { Config } from './config.ts';
@@ -11,6 +11,7 @@ export interface Services {
   db: Database;
   google: GoogleSetup;
   events: EventService;
+  availability: AvailabilityService;
   sync: SyncService;
   syncScheduler: SyncScheduler;
   watch: WatchService;
@@ -117,6 +118,7 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       db,
       google,
       events: new EventService({ em: db.orm.em, google: google.gateway, changes }),
+      availability: new AvailabilityService({ em: db.orm.em }),
       sync,
       syncScheduler,
       watch,

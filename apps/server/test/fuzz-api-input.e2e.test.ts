@@ -51,6 +51,8 @@ const callers: Record<Procedure, (c: CalendarClient, input: unknown) => Promise<
   createEvent: (c, i) => c.calendar.createEvent.mutate(i as Inputs['createEvent']),
   listEvents: (c, i) => c.calendar.listEvents.query(i as Inputs['listEvents']),
   getEvent: (c, i) => c.calendar.getEvent.query(i as Inputs['getEvent']),
+  freeBusy: (c, i) => c.calendar.freeBusy.query(i as Inputs['freeBusy']),
+  findSlots: (c, i) => c.calendar.findSlots.query(i as Inputs['findSlots']),
   updateEvent: (c, i) => c.calendar.updateEvent.mutate(i as Inputs['updateEvent']),
   cancelEvent: (c, i) => c.calendar.cancelEvent.mutate(i as Inputs['cancelEvent']),
   watch: (c, i) => c.calendar.watch.mutate(i as Inputs['watch']),
@@ -217,6 +219,44 @@ describe('whatever a typed caller sends, the answer is a success or a typed 4xx 
         const r = await callChecked('listEvents', i, { noGoogleCall: true });
         if (!r.ok) return;
         expect(r.value).toHaveProperty('items');
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('freeBusy and findSlots', async () => {
+    const window = meetingRange.map(({ startTime }) => ({ timeMin: startTime, timeMax: new Date(startTime.getTime() + 7 * 86_400_000) }));
+    const busy = spoiled(window, {
+      window: badRange('timeMin', 'timeMax'),
+      users: one('users', fc.oneof(fc.constant([]), fc.tuple(simpleEmail, nastyEmail).map((u) => [...u]), fc.array(simpleEmail, { minLength: 51, maxLength: 51 }))),
+      timeZone: one('timeZone', nastyTimeZone),
+      extra: extraKeys,
+    });
+    const slots = spoiled(
+      window.chain((w) => validTimeZone.map((timeZone) => ({ ...w, duration: 30, timeZone }))),
+      {
+        window: badRange('timeMin', 'timeMax'),
+        duration: one('duration', nastyNumber),
+        buffer: one('buffer', nastyNumber),
+        step: one('step', fc.oneof(nastyNumber, fc.constant(7))),
+        limit: one('limit', nastyNumber),
+        timeZone: one('timeZone', fc.oneof(nastyTimeZone, fc.constant(undefined))),
+        workingHours: one(
+          'workingHours',
+          fc.oneof(
+            fc.record({ start: fc.constantFrom('17:00', '9:00', '25:00', '', '09:60'), end: fc.constantFrom('09:00', '17:00', '24:01') }),
+            fc.record({ start: fc.constant('09:00'), end: fc.constant('17:00'), days: fc.oneof(fc.constant([]), fc.constant([0]), fc.constant([8]), fc.array(nastyNumber, { maxLength: 3 })) }),
+          ),
+        ),
+        users: one('users', fc.oneof(fc.constant([]), fc.tuple(nastyEmail).map((u) => [...u]), fc.array(simpleEmail, { minLength: 21, maxLength: 21 }))),
+        extra: extraKeys,
+      },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(busy.map((i) => ['freeBusy', i] as const), slots.map((i) => ['findSlots', i] as const)), async ([proc, i]) => {
+        const r = await callChecked(proc, i, { noGoogleCall: true });
+        if (!r.ok) return;
+        expect(r.value).toHaveProperty(proc === 'freeBusy' ? 'calendars' : 'slots');
       }),
       { numRuns: 100 },
     );

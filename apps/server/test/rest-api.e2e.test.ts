@@ -62,7 +62,8 @@ describe('POST /calendar/events', () => {
     expect(Object.keys(e).sort()).toEqual(
       [
         'id', 'google_event_id', 'calendar_id', 'summary', 'description', 'location', 'start_time', 'end_time', 'time_zone', 'all_day',
-        'meet_link', 'html_link', 'status', 'organizer_email', 'attendees', 'recurring_event_id', 'original_start_time', 'etag', 'created_at', 'updated_at',
+        'meet_link', 'html_link', 'status', 'organizer_email', 'attendees', 'transparency', 'self_response_status', 'recurring_event_id', 'original_start_time',
+        'links', 'etag', 'created_at', 'updated_at',
         // One event's answer (not a list's) also carries its series' rule.
         'recurrence',
       ].sort(),
@@ -73,6 +74,8 @@ describe('POST /calendar/events', () => {
     expect(e.status).toBe('confirmed');
     expect(e.all_day).toBe(false);
     expect(e.attendees).toEqual([{ email: 'buyer@acme.example', display_name: null, response_status: 'needsAction' }]);
+    expect(e.transparency).toBe('opaque');
+    expect(e.links).toEqual({ deal_id: null, contact_ids: [], company_id: null });
     // A one-off meeting belongs to no series.
     expect([e.recurring_event_id, e.original_start_time, e.recurrence]).toEqual([null, null, null]);
     expect(res.headers.get('location')).toBe(`/calendar/events/${String(e.id)}`);
@@ -255,6 +258,44 @@ describe('GET, PATCH, DELETE /calendar/events/{id}', () => {
   });
 });
 
+describe('CRM links, free/busy and free slots', () => {
+  it('takes links in snake_case, filters by deal_id, and names nested fields in errors', async () => {
+    const created = await call('POST', '/calendar/events', {
+      body: { summary: 'Deal review', start_time: '2031-04-01T09:00:00Z', end_time: '2031-04-01T09:30:00Z', links: { deal_id: 'rest-deal-1', contact_ids: ['c-1'] } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.links).toEqual({ deal_id: 'rest-deal-1', contact_ids: ['c-1'], company_id: null });
+    const listed = await call('GET', '/calendar/events?deal_id=rest-deal-1');
+    expect(listed.status).toBe(200);
+    expect((listed.body.items as Array<{ id: string }>).map((e) => e.id)).toEqual([created.body.id]);
+
+    const bad = await call('POST', '/calendar/events', { body: { summary: 'x', start_time: '2031-04-01T09:00:00Z', end_time: '2031-04-01T09:30:00Z', links: { deal_id: 'no spaces' } } });
+    expect(bad.status).toBe(400);
+    expect(fieldsOf(bad)).toEqual(['links.deal_id']);
+    const camel = await call('POST', '/calendar/events', { body: { summary: 'x', start_time: '2031-04-01T09:00:00Z', end_time: '2031-04-01T09:30:00Z', links: { dealId: 'd-1' } } });
+    expect(camel.status).toBe(400);
+    expect(fieldsOf(camel)).toEqual(['links.dealId']);
+  });
+
+  it('answers free/busy and free slots', async () => {
+    await call('POST', '/calendar/events', { body: { summary: 'Busy morning', start_time: '2031-04-07T08:00:00Z', end_time: '2031-04-07T09:00:00Z', create_meet_link: false } });
+    const busy = await call('POST', '/calendar/free-busy', { body: { time_min: '2031-04-07T00:00:00Z', time_max: '2031-04-08T00:00:00Z' } });
+    expect(busy.status).toBe(200);
+    expect(busy.body).toMatchObject({ time_min: '2031-04-07T00:00:00.000Z', calendars: [{ busy: [{ start: '2031-04-07T08:00:00.000Z', end: '2031-04-07T09:00:00.000Z' }], error: null }] });
+    const slots = await call('POST', '/calendar/find-slots', {
+      body: { duration: 60, time_min: '2031-04-07T00:00:00Z', time_max: '2031-04-08T00:00:00Z', time_zone: 'UTC', working_hours: { start: '08:00', end: '12:00' }, limit: 2 },
+    });
+    expect(slots.status).toBe(200);
+    expect(slots.body.slots).toEqual([
+      { start: '2031-04-07T09:00:00.000Z', end: '2031-04-07T10:00:00.000Z' },
+      { start: '2031-04-07T10:00:00.000Z', end: '2031-04-07T11:00:00.000Z' },
+    ]);
+    const bad = await call('POST', '/calendar/find-slots', { body: { duration: 60, time_min: '2031-04-07T00:00:00Z', time_max: '2031-04-08T00:00:00Z', time_zone: 'Mars/Base' } });
+    expect(bad.status).toBe(400);
+    expect(fieldsOf(bad)).toEqual(['time_zone']);
+  });
+});
+
 describe('POST /calendar/watch', () => {
   it('opens a push channel and answers its fields', async () => {
     const res = await call('POST', '/calendar/watch');
@@ -298,6 +339,8 @@ describe('API reference', () => {
         'POST /calendar/connect',
         'POST /calendar/disconnect',
         'GET /calendar/connections',
+        'POST /calendar/free-busy',
+        'POST /calendar/find-slots',
       ].sort(),
     );
     expect(obj(obj(doc.components).securitySchemes).bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -307,6 +350,7 @@ describe('API reference', () => {
     expect(obj(obj(create.properties).start_time)).toMatchObject({ type: 'string', format: 'date-time' });
     expect(obj(obj(obj(create.properties).attendees).items)).toMatchObject({ format: 'email' });
     expect(create.additionalProperties).toBe(false);
+    expect(Object.keys(obj(obj(obj(create.properties).links).properties))).toEqual(['deal_id', 'contact_ids', 'company_id']);
 
     // Validated by a real OpenAPI validator (schema and semantics), from a file as a caller's tooling would.
     const dir = await mkdtemp(join(tmpdir(), 'calsync-openapi-'));

@@ -1,9 +1,11 @@
-import type { CalendarChanges, CalendarDirectory, CalendarScope, Caller, EventService, SyncService, WatchService } from '@calsync/calendar';
+import type { AvailabilityService, CalendarChanges, CalendarDirectory, CalendarScope, Caller, EventService, SyncService, WatchService } from '@calsync/calendar';
 import { bearerToken, type AuthUser, type TokenVerifier } from './auth.ts';
 
 /** Everything procedures need, built once by the app and passed in. */
 export interface ApiDeps {
   events: EventService;
+  /** Free/busy and free slots from our copy of the calendars. */
+  availability: AvailabilityService;
   sync: SyncService;
   watch: WatchService;
   /** Where `calendar.onChange` subscriptions hear about changes (syncs and writes in this process). */

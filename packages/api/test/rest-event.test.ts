@@ -20,6 +20,9 @@ const row = {
   status: 'confirmed',
   organizer_email: 'rep@acme.test',
   attendees: [{ email: 'buyer@acme.example', displayName: null, responseStatus: 'accepted' }],
+  transparency: 'opaque',
+  self_response_status: null,
+  links: { dealId: 'deal-1', contactIds: ['c-1'] },
   etag: '"1"',
   created_at: '2031-01-01 00:00:00.123+00',
   updated_at: '2031-01-02 00:00:00+00',
@@ -36,6 +39,7 @@ describe('the REST event', () => {
       created_at: '2031-01-01T00:00:00.123Z',
       time_zone: null,
       attendees: [{ email: 'buyer@acme.example', display_name: null, response_status: 'accepted' }],
+      links: { deal_id: 'deal-1', contact_ids: ['c-1'], company_id: null },
     });
   });
 });

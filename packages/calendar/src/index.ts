@@ -43,7 +43,9 @@ export {
   EVENT_FIELDS,
   EVENT_STATUSES,
   RESPONSE_STATUSES,
+  TRANSPARENCIES,
   type Attendee,
+  type Transparency,
   type EventDTO,
   type EventFields,
   type EventRecord,
@@ -52,10 +54,14 @@ export {
   type ResponseStatus,
 } from './event/shape.ts';
 export { timeInput } from './event/validation.ts';
+export { linkIdInput, linksInput, MAX_CONTACTS, type EventLinks } from './event/links.ts';
 export { BusyError, ConflictError, ConnectError, NotConnectedError, NotFoundError, PreconditionFailedError, ValidationError, type ConnectFailure } from './errors.ts';
 export { EventService, type CalendarScope, type EventDetail, EventPage, type EventServiceDeps, type ListEventsInput } from './event/service.ts';
 export { cancelGoogleEvents, deleteExpiredEvents, listWindowQuery, upsertGoogleEvents, type WindowQuery } from './event/store.ts';
 export { silentLogger, type Logger } from './logger.ts';
+export { AvailabilityService, type FreeBusyAnswer, type SlotsAnswer, type TimeRange, type UserBusy } from './availability/service.ts';
+export { findSlotsInput, freeBusyInput, type FindSlotsInput, type FreeBusyInput } from './availability/inputs.ts';
+export { findFreeSlots, mergeIntervals, workingIntervals, type Interval, type WorkingHours } from './availability/slots.ts';
 export { channelToken } from './sync/channel-token.ts';
 export { NotificationReceiver, type NotificationOutcome, type PushNotification } from './sync/notification-receiver.ts';
 export { DEFAULT_SYNC_PACING, SyncScheduler, type SyncRunner, type SyncSchedulerOptions } from './sync/sync-scheduler.ts';

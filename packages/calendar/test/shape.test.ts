@@ -31,7 +31,12 @@ const fullGoogleEvent: GoogleEvent = {
   hangoutLink: 'https://meet.google.com/abc-defg-hij',
   htmlLink: 'https://calendar.google.com/event?eid=shape',
   organizer: { email: 'rep@acme.test' },
-  attendees: [{ email: 'buyer@acme.example', displayName: 'Buyer', responseStatus: 'accepted' }],
+  attendees: [
+    { email: 'buyer@acme.example', displayName: 'Buyer', responseStatus: 'accepted' },
+    { email: 'rep@acme.test', responseStatus: 'tentative', self: true },
+  ],
+  transparency: 'transparent',
+  extendedProperties: { private: { crmDealId: 'deal-1', crmContactIds: 'c-1,c-2', crmCompanyId: 'co-1' } },
   etag: '"42"',
   updated: '2031-01-01T00:00:00.000Z',
 };
@@ -55,6 +60,7 @@ describe('the event shape', () => {
     if (isCancelledStub(fields)) throw new Error('expected a full event');
     expect(Object.keys(fields).sort()).toEqual(FIELDS.filter((f) => f.field.source === 'google').map((f) => f.name).sort());
     expect(fields).toMatchObject({ googleEventId: 'shape00001', status: 'tentative', timeZone: 'Europe/Berlin', meetLink: 'https://meet.google.com/abc-defg-hij', etag: '"42"' });
+    expect(fields).toMatchObject({ transparency: 'transparent', selfResponseStatus: 'tentative', links: { dealId: 'deal-1', contactIds: ['c-1', 'c-2'], companyId: 'co-1' } });
   });
 
   it('stores every field and reads it back unchanged (no column left out of the upsert or the row mapping)', async () => {
@@ -63,7 +69,10 @@ describe('the event shape', () => {
     // A value in every field, also those this Google event leaves empty.
     const sample: Record<string, unknown> = { text: 'sample', enum: 'confirmed', timestamptz: new Date('2031-05-06T07:08:09.010Z'), boolean: true };
     const fields = Object.fromEntries(
-      Object.entries(mapped).map(([name, value]) => [name, value ?? sample[EVENT_FIELDS[name as keyof typeof EVENT_FIELDS].column.kind]]),
+      Object.entries(mapped).map(([name, value]) => {
+        const column = EVENT_FIELDS[name as keyof typeof EVENT_FIELDS].column;
+        return [name, value ?? (column.values ? column.values.at(-1) : sample[column.kind])];
+      }),
     ) as typeof mapped;
     await upsertGoogleEvents(orm.em.fork(), 'rep@acme.test', [fields]);
     const stored = await findEventByGoogleId(orm.em.fork(), 'rep@acme.test', 'shape00001');
@@ -86,6 +95,8 @@ describe('the event shape', () => {
       endTime: new Date('2031-05-05T09:00:00Z'),
       timeZone: 'Europe/Berlin',
       attendees: ['A@x.test'],
+      transparency: 'transparent',
+      links: { dealId: 'deal-9', contactIds: ['c-1', 'c-1', 'c-2'] },
     });
     for (const name of writable) expect(created, name).toHaveProperty(name);
     const updated = updateEventInput.parse({ id: '00000000-0000-4000-8000-000000000000', description: null, location: null, timeZone: null });
@@ -97,6 +108,8 @@ describe('the event shape', () => {
       start: { dateTime: '2031-05-05T08:00:00.000Z', timeZone: 'Europe/Berlin' },
       end: { dateTime: '2031-05-05T09:00:00.000Z', timeZone: 'Europe/Berlin' },
       attendees: [{ email: 'a@x.test' }],
+      transparency: 'transparent',
+      extendedProperties: { private: { crmDealId: 'deal-9', crmContactIds: 'c-1,c-2', crmCompanyId: '' } },
     });
     expect(toGoogleEventBody({ description: null, location: null })).toEqual({ description: null, location: null });
   });

@@ -7,6 +7,8 @@ import {
   createEventInput,
   disconnectInput,
   eventIdInput,
+  findSlotsInput,
+  freeBusyInput,
   listCalendarsInput,
   listEventsInput,
   onChangeInput,
@@ -41,10 +43,32 @@ export const calendarRouter = {
   /** Creates the event in Google (with a Meet link by default) and stores Google's answer. */
   createEvent: calendarProcedure.input(createEventInput).mutation(({ ctx, input }) => ctx.deps.events.createEvent(ctx.scope, input)),
 
-  /** Events overlapping [timeMin, timeMax), from our database only (no Google call). */
-  listEvents: calendarProcedure
-    .input(listEventsInput)
-    .query(({ ctx, input }) => ctx.deps.events.listEvents(ctx.scope, { ...input, cursor: input.cursor ?? undefined })),
+  /**
+   * Events overlapping [timeMin, timeMax), from our database only (no Google call). With
+   * `dealId` or `contactId`: that record's meetings (the window optional); an admin who names no
+   * calendar sees every rep's.
+   */
+  listEvents: calendarProcedure.input(listEventsInput).query(({ ctx, input }) =>
+    ctx.deps.events.listEvents(ctx.scope, {
+      ...input,
+      cursor: input.cursor ?? undefined,
+      allCalendars: (input.dealId !== undefined || input.contactId !== undefined) && input.calendarId === undefined && callerOf(ctx.user).admin,
+    }),
+  ),
+
+  /**
+   * Busy intervals of the caller, or of the colleagues named (`users`: their Google addresses),
+   * within [timeMin, timeMax), from our database (zero Google calls): meetings shown as free and
+   * declined invitations are not busy. A colleague with no connected calendar: `notConnected`.
+   */
+  freeBusy: calendarProcedure.input(freeBusyInput).query(({ ctx, input }) => ctx.deps.availability.freeBusy(ctx.scope, input)),
+
+  /**
+   * The first `limit` slots of `duration` minutes in [timeMin, timeMax) where everyone named is
+   * free, within working hours in `timeZone` (default 09:00-17:00, Monday to Friday), keeping
+   * `buffer` minutes around meetings. From our database (zero Google calls).
+   */
+  findSlots: calendarProcedure.input(findSlotsInput).query(({ ctx, input }) => ctx.deps.availability.findSlots(ctx.scope, input)),
 
   getEvent: calendarProcedure.input(eventIdInput).query(({ ctx, input }) => ctx.deps.events.getEvent(ctx.scope, input.id)),
 

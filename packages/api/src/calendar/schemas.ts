@@ -1,4 +1,4 @@
-import { CALENDAR_STATES, cancelEventInput as eventCancel, createEventInput as eventCreate, eventIdInput as eventId, timeInput, updateEventInput as eventUpdate } from '@calsync/calendar';
+import { findSlotsInput as slotsInput, freeBusyInput as busyInput, CALENDAR_STATES, cancelEventInput as eventCancel, createEventInput as eventCreate, eventIdInput as eventId, linkIdInput, timeInput, updateEventInput as eventUpdate } from '@calsync/calendar';
 import { z } from 'zod';
 import { calendarIdInput } from '../trpc.ts';
 
@@ -22,16 +22,29 @@ export const MAX_WINDOW_MS = 366 * 24 * 60 * 60 * 1000;
 export const listEventsInput = z
   .strictObject({
     ...calendar,
-    timeMin: timeInput,
-    timeMax: timeInput,
+    timeMin: timeInput.optional(),
+    timeMax: timeInput.optional(),
     limit: z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
     cursor: z.string().max(512).nullish(),
+    /** A deal's meetings, past and upcoming (a window is then optional); admins see every rep's. */
+    dealId: linkIdInput.optional(),
+    /** A contact's meetings, as for dealId. */
+    contactId: linkIdInput.optional(),
   })
-  .refine((v) => v.timeMax.getTime() > v.timeMin.getTime(), { path: ['timeMax'], message: 'must be after timeMin' })
-  .refine((v) => v.timeMax.getTime() - v.timeMin.getTime() <= MAX_WINDOW_MS, {
+  .refine((v) => v.dealId === undefined || v.contactId === undefined, { path: ['contactId'], message: 'give dealId or contactId, not both' })
+  .refine((v) => v.timeMin !== undefined || v.dealId !== undefined || v.contactId !== undefined, { path: ['timeMin'], message: 'is required (unless dealId or contactId is given)' })
+  .refine((v) => v.timeMax !== undefined || v.dealId !== undefined || v.contactId !== undefined, { path: ['timeMax'], message: 'is required (unless dealId or contactId is given)' })
+  .refine((v) => !v.timeMin || !v.timeMax || v.timeMax.getTime() > v.timeMin.getTime(), { path: ['timeMax'], message: 'must be after timeMin' })
+  .refine((v) => !v.timeMin || !v.timeMax || v.timeMax.getTime() - v.timeMin.getTime() <= MAX_WINDOW_MS, {
     path: ['timeMax'],
     message: 'the window may span at most 366 days',
   });
+
+/** Busy time of the caller (or the colleagues named) from our copy: zero Google calls. */
+export const freeBusyInput = busyInput;
+
+/** The first free slots shared by everyone named, within working hours in a zone. */
+export const findSlotsInput = slotsInput;
 
 export const watchInput = z.strictObject(calendar).optional();
 

@@ -55,6 +55,30 @@ export class FieldNaming {
     return input;
   }
 
+  /**
+   * A body field holding an object with REST names of its own (`links: {deal_id}`): renamed one
+   * level down; unknown names are refused like unknown fields. Not an object: handed on as is.
+   */
+  nested(restName: string, fields: FieldMap, value: unknown): unknown {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    const out: Record<string, unknown> = {};
+    const unknown: FieldError[] = [];
+    for (const [key, v] of Object.entries(value)) {
+      const target = Object.hasOwn(fields, key) ? fields[key] : undefined;
+      if (target === undefined) unknown.push({ field: `${restName}.${key}`, message: 'is not a known field' });
+      else {
+        out[target] = v;
+        this.alias(`${this.inputName(restName)}.${target}`, `${restName}.${key}`);
+      }
+    }
+    if (unknown.length > 0) throw new RestInputError(unknown);
+    return out;
+  }
+
+  private inputName(restName: string): string {
+    return Object.hasOwn(this.fields, restName) ? (this.fields[restName] ?? restName) : restName;
+  }
+
   /** An ISO 8601 string as a Date; anything else becomes an Invalid Date the procedure refuses. */
   date(restName: string, value: unknown): unknown {
     if (typeof value === 'string' && isoDateTime.safeParse(value).success) return new Date(value);
@@ -90,8 +114,16 @@ export class FieldNaming {
     const out: FieldError[] = [];
     const seen = new Set<string>();
     for (const e of errors) {
-      const [head = '', ...rest] = e.field.split('.');
-      const field = [this.toRest.get(head) ?? head, ...rest].join('.');
+      const parts = e.field.split('.');
+      // The longest named prefix (`links.dealId` -> `links.deal_id`), else the head alone.
+      let field = e.field;
+      for (let n = parts.length; n >= 1; n--) {
+        const named = this.toRest.get(parts.slice(0, n).join('.'));
+        if (named !== undefined) {
+          field = [named, ...parts.slice(n)].join('.');
+          break;
+        }
+      }
       const override = this.unreadable.get(field);
       if (override !== undefined) {
         if (!seen.has(field)) out.push({ field, message: override });

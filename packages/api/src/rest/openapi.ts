@@ -1,8 +1,20 @@
 import { z } from 'zod';
-import { connectInput, createEventInput, disconnectInput, eventIdInput, listCalendarsInput, listEventsInput, updateEventInput } from '../calendar/schemas.ts';
+import { connectInput, createEventInput, disconnectInput, eventIdInput, findSlotsInput, freeBusyInput, listCalendarsInput, listEventsInput, updateEventInput } from '../calendar/schemas.ts';
 import { restCalendarStatus, restConnection, restConnectionList, restError, restEvent, restEventDetail, restEventList, restWatchChannel } from './event.ts';
 import type { FieldMap } from './fields.ts';
-import { CONNECT_FIELDS, CONNECTIONS_PARAMS, CREATE_FIELDS, DISCONNECT_FIELDS, LIST_PARAMS, REST_OPERATIONS, UPDATE_FIELDS, type RestOperationId } from './operations.ts';
+import {
+  CONNECT_FIELDS,
+  CONNECTIONS_PARAMS,
+  CREATE_FIELDS,
+  DISCONNECT_FIELDS,
+  FIND_SLOTS_FIELDS,
+  FREE_BUSY_FIELDS,
+  LIST_PARAMS,
+  NESTED_FIELDS,
+  REST_OPERATIONS,
+  UPDATE_FIELDS,
+  type RestOperationId,
+} from './operations.ts';
 
 // The optional procedure inputs, as the objects they are when given.
 const connectSchema = connectInput.unwrap();
@@ -40,13 +52,24 @@ function restObjectSchema(schema: z.ZodType, fields: FieldMap): JsonSchema {
   const out: Record<string, JsonSchema> = {};
   for (const [rest, input] of Object.entries(fields)) {
     const property = properties[input];
-    if (property) out[rest] = property;
+    const nested = NESTED_FIELDS[rest];
+    if (property && nested) out[rest] = renamed(property, nested);
+    else if (property) out[rest] = property;
   }
   const requiredRest = Object.entries(fields)
     .filter(([, input]) => required.has(input))
     .map(([rest]) => rest);
   return { type: 'object', properties: out, ...(requiredRest.length > 0 ? { required: requiredRest } : {}), additionalProperties: false };
 }
+
+/** An object property's schema with its own properties under their REST names (e.g. `links`). */
+function renamed(schema: JsonSchema, fields: FieldMap): JsonSchema {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const toRest = new Map(Object.entries(fields).map(([rest, input]) => [input, rest]));
+  return { ...schema, properties: Object.fromEntries(Object.entries(properties).map(([k, v]) => [toRest.get(k) ?? k, v])) };
+}
+
+const range = { type: 'object', properties: { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' } }, required: ['start', 'end'], additionalProperties: false };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
@@ -192,6 +215,24 @@ function describe(id: RestOperationId): Record<string, unknown> {
         requestBody: { required: false, content: json(ref('DisconnectBody')) },
         responses: { '200': { description: 'The disconnected calendar', content: json(ref('CalendarStatus')) }, ...errors(...ALWAYS, 'Forbidden', 'NotFound') },
       };
+    case 'freeBusy':
+      return {
+        summary: 'Busy time of you or your colleagues (from our database, no Google call)',
+        description:
+          'Merged busy intervals within [time_min, time_max) per user (`users`: Google addresses; default you). Meetings shown as free and declined invitations are not busy; all-day events cover their days in `time_zone`. A user with no connected calendar has `error: "notConnected"`.',
+        parameters: [calendarIdParameter()],
+        requestBody: { required: true, content: json(ref('FreeBusyBody')) },
+        responses: { '200': { description: 'Busy intervals per user', content: json(ref('FreeBusy')) }, ...errors(...ALWAYS) },
+      };
+    case 'findSlots':
+      return {
+        summary: 'The first free slots shared by everyone named (from our database, no Google call)',
+        description:
+          'Slots of `duration` minutes in [time_min, time_max) where every user is free, within `working_hours` in `time_zone` (default 09:00-17:00, Monday to Friday), keeping `buffer` minutes around meetings, starting on multiples of `step` minutes.',
+        parameters: [calendarIdParameter()],
+        requestBody: { required: true, content: json(ref('FindSlotsBody')) },
+        responses: { '200': { description: 'The slots, earliest first', content: json(ref('Slots')) }, ...errors(...ALWAYS) },
+      };
     case 'listConnections': {
       const schema = restObjectSchema(listCalendarsSchema, CONNECTIONS_PARAMS);
       const properties = schema.properties as Record<string, JsonSchema>;
@@ -238,6 +279,27 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         ConnectionList: { ...jsonSchema(restConnectionList, 'output'), properties: { items: { type: 'array', items: ref('CalendarStatus') }, next_cursor: { type: ['string', 'null'] } } },
         ConnectBody: restObjectSchema(connectSchema, CONNECT_FIELDS),
         DisconnectBody: restObjectSchema(disconnectSchema, DISCONNECT_FIELDS),
+        FreeBusyBody: restObjectSchema(freeBusyInput, FREE_BUSY_FIELDS),
+        FindSlotsBody: restObjectSchema(findSlotsInput, FIND_SLOTS_FIELDS),
+        FreeBusy: {
+          type: 'object',
+          properties: {
+            time_min: { type: 'string', format: 'date-time' },
+            time_max: { type: 'string', format: 'date-time' },
+            calendars: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { user: { type: 'string' }, busy: { type: 'array', items: range }, error: { type: ['string', 'null'], enum: ['notConnected', null] } },
+                required: ['user', 'busy', 'error'],
+                additionalProperties: false,
+              },
+            },
+          },
+          required: ['time_min', 'time_max', 'calendars'],
+          additionalProperties: false,
+        },
+        Slots: { type: 'object', properties: { slots: { type: 'array', items: range }, users: { type: 'array', items: { type: 'string' } } }, required: ['slots', 'users'], additionalProperties: false },
       },
       responses: Object.fromEntries(
         Object.entries(ERROR_RESPONSES).map(([name, description]) => [

@@ -1,4 +1,4 @@
-import { entriesOf, EVENT_FIELDS, snakeCase, type EventDetail } from '@calsync/calendar';
+import { entriesOf, EVENT_FIELDS, snakeCase, type EventDetail, type EventLinks, type FreeBusyAnswer, type SlotsAnswer, type TimeRange } from '@calsync/calendar';
 import { GoogleApiError } from '@calsync/google';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
@@ -23,10 +23,28 @@ export const CREATE_FIELDS: FieldMap = {
   ...({ recurrence: 'recurrence', create_meet_link: 'createMeetLink', idempotency_key: 'idempotencyKey' } as const satisfies Record<string, keyof Inputs['createEvent']>),
 };
 export const UPDATE_FIELDS: FieldMap = { ...WRITE_FIELDS, ...({ recurrence: 'recurrence' } as const satisfies Record<string, keyof Inputs['updateEvent']>) };
-export const LIST_PARAMS = { time_min: 'timeMin', time_max: 'timeMax', limit: 'limit', cursor: 'cursor', calendar_id: 'calendarId' } as const satisfies Record<
+export const LIST_PARAMS = { time_min: 'timeMin', time_max: 'timeMax', limit: 'limit', cursor: 'cursor', calendar_id: 'calendarId', deal_id: 'dealId', contact_id: 'contactId' } as const satisfies Record<
   string,
   keyof Inputs['listEvents']
 >;
+/** The nested fields of `links` (a meeting's CRM records), REST name -> input name. */
+export const LINK_FIELDS = { deal_id: 'dealId', contact_ids: 'contactIds', company_id: 'companyId' } as const satisfies Record<string, keyof EventLinks>;
+/** Body fields whose value is an object with REST names of its own. */
+export const NESTED_FIELDS: Readonly<Record<string, FieldMap>> = { links: LINK_FIELDS };
+
+export const FREE_BUSY_FIELDS = { time_min: 'timeMin', time_max: 'timeMax', users: 'users', time_zone: 'timeZone' } as const satisfies Record<string, keyof Inputs['freeBusy']>;
+export const FIND_SLOTS_FIELDS = {
+  duration: 'duration',
+  time_min: 'timeMin',
+  time_max: 'timeMax',
+  users: 'users',
+  working_hours: 'workingHours',
+  time_zone: 'timeZone',
+  buffer: 'buffer',
+  step: 'step',
+  limit: 'limit',
+} as const satisfies Record<string, keyof Inputs['findSlots']>;
+
 const DATE_FIELDS: ReadonlySet<string> = new Set([
   ...WRITABLE.filter((f) => f.field.column.kind === 'timestamptz').map((f) => f.columnName),
   ...(['time_min', 'time_max'] satisfies Array<keyof typeof LIST_PARAMS>),
@@ -76,9 +94,25 @@ export type RestOperationId =
   | 'connection'
   | 'connect'
   | 'disconnect'
-  | 'listConnections';
+  | 'listConnections'
+  | 'freeBusy'
+  | 'findSlots';
 
-const bodyValue = (naming: FieldNaming) => (name: string, value: unknown) => (DATE_FIELDS.has(name) ? naming.date(name, value) : value);
+const bodyValue = (naming: FieldNaming) => (name: string, value: unknown) => {
+  if (DATE_FIELDS.has(name)) return naming.date(name, value);
+  const nested = NESTED_FIELDS[name];
+  return nested ? naming.nested(name, nested, value) : value;
+};
+
+const isoRange = (r: TimeRange) => ({ start: r.start.toISOString(), end: r.end.toISOString() });
+
+function restFreeBusy(a: FreeBusyAnswer) {
+  return { time_min: a.timeMin.toISOString(), time_max: a.timeMax.toISOString(), calendars: a.calendars.map((c) => ({ user: c.user, busy: c.busy.map(isoRange), error: c.error })) };
+}
+
+function restSlots(a: SlotsAnswer) {
+  return { slots: a.slots.map(isoRange), users: a.users };
+}
 
 /** Google's etags are quoted strings, i.e. valid HTTP entity tags: usable as the ETag header. */
 const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e]*"$/;
@@ -264,6 +298,28 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
       const input = naming.translate(req.query, 'query', queryValue(naming));
       const page = await caller.calendar.calendars(input as Inputs['calendars']);
       return { status: 200, body: { items: page.items.map(restObject), next_cursor: page.nextCursor }, headers: {} };
+    },
+  },
+  {
+    operationId: 'freeBusy',
+    method: 'post',
+    path: '/calendar/free-busy',
+    procedure: 'calendar.freeBusy',
+    fields: FREE_BUSY_FIELDS,
+    async run(caller, req, naming) {
+      const input = naming.translate(req.body, 'body', bodyValue(naming));
+      return { status: 200, body: restFreeBusy(await caller.calendar.freeBusy({ ...input, ...calendarParam(req, naming) } as Inputs['freeBusy'])), headers: {} };
+    },
+  },
+  {
+    operationId: 'findSlots',
+    method: 'post',
+    path: '/calendar/find-slots',
+    procedure: 'calendar.findSlots',
+    fields: FIND_SLOTS_FIELDS,
+    async run(caller, req, naming) {
+      const input = naming.translate(req.body, 'body', bodyValue(naming));
+      return { status: 200, body: restSlots(await caller.calendar.findSlots({ ...input, ...calendarParam(req, naming) } as Inputs['findSlots'])), headers: {} };
     },
   },
 ];

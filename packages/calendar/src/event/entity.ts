@@ -35,7 +35,7 @@ function propertyOf(field: Field<unknown>, columnName: string): Property {
   if (source === 'calendar') return (p.manyToOne(ConnectedCalendar).mapToPk().deleteRule('cascade') as unknown as Property).fieldName(columnName);
   let property = (BUILDERS[column.kind](field) as Property).fieldName(columnName);
   if (column.nullable) property = property.nullable();
-  if (column.sqlDefault !== undefined) property = property.default(typeof column.sqlDefault === 'boolean' ? column.sqlDefault : []);
+  if (column.sqlDefault !== undefined) property = property.default((Array.isArray(column.sqlDefault) ? [] : typeof column.sqlDefault === 'object' ? '{}' : column.sqlDefault) as never);
   if (source === 'id') property = property.primary().onCreate(() => randomUUID());
   if (source === 'created' || source === 'updated') property = property.onCreate(() => new Date());
   if (source === 'updated') property = property.onUpdate(() => new Date());
@@ -83,6 +83,15 @@ export const CalendarEvent = defineEntity({
     {
       name: 'calendar_events_very_long_idx',
       expression: `create index "calendar_events_very_long_idx" on "calendar_events" ("calendar_id", "start_time", "id") where status <> 'cancelled' and end_time - start_time > interval '31 days'`,
+    },
+    // A deal's meetings across calendars in (start, id) order, and a contact's (containment).
+    {
+      name: 'calendar_events_deal_idx',
+      expression: `create index "calendar_events_deal_idx" on "calendar_events" ((links->>'dealId'), "start_time", "id") where links->>'dealId' is not null and status <> 'cancelled'`,
+    },
+    {
+      name: 'calendar_events_contacts_idx',
+      expression: `create index "calendar_events_contacts_idx" on "calendar_events" using gin ((links->'contactIds') jsonb_path_ops) where status <> 'cancelled'`,
     },
   ],
 }) as unknown as EntitySchema<CalendarEventEntity>;

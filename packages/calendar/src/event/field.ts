@@ -22,6 +22,9 @@ export const SQL_TYPES: Readonly<Record<ColumnKind, string>> = {
   jsonb: 'jsonb',
 };
 
+/** A column default: a boolean, an enum's value, or an empty JSON array or object. */
+export type SqlDefault = boolean | string | readonly never[] | Readonly<Record<string, never>>;
+
 /** D: whether the column has a default in the schema (an insert may leave it out). */
 export interface Column<T, D extends boolean = boolean> {
   readonly kind: ColumnKind;
@@ -29,7 +32,7 @@ export interface Column<T, D extends boolean = boolean> {
   /** The allowed values of an enum column. */
   readonly values: readonly string[] | undefined;
   /** The column's default in the schema (rows inserted without it). */
-  readonly sqlDefault: boolean | readonly never[] | undefined;
+  readonly sqlDefault: SqlDefault | undefined;
   /** Shown in the API reference. */
   readonly description: string | undefined;
   /** jsonb: the stored JSON as the value (tolerating rows written by older versions). */
@@ -42,7 +45,7 @@ export interface Column<T, D extends boolean = boolean> {
 }
 
 type ColumnOptions<T> = Partial<Pick<Column<T>, 'values' | 'sqlDefault' | 'description' | 'fromJson' | 'rest'>>;
-type DefaultOf<O> = O extends { sqlDefault: boolean | readonly never[] } ? true : false;
+type DefaultOf<O> = O extends { sqlDefault: SqlDefault } ? true : false;
 
 function column<T, D extends boolean>(kind: ColumnKind, options: ColumnOptions<T> = {}): Column<T, D> {
   return {
@@ -63,7 +66,7 @@ export const timestamp = <const O extends ColumnOptions<Date> = object>(options?
 export const oneOf = <const V extends readonly string[], const O extends ColumnOptions<V[number]> = object>(values: V, options?: O): Column<V[number], DefaultOf<O>> =>
   column('enum', { ...options, values });
 type JsonOptions<T> = ColumnOptions<T> & { fromJson: (json: unknown) => T; rest: NonNullable<Column<T>['rest']> };
-export function json<T>(options: JsonOptions<T> & { sqlDefault: readonly never[] }): Column<T, true>;
+export function json<T>(options: JsonOptions<T> & { sqlDefault: readonly never[] | Readonly<Record<string, never>> }): Column<T, true>;
 export function json<T>(options: JsonOptions<T>): Column<T, false>;
 export function json<T>(options: JsonOptions<T>): Column<T> {
   return column('jsonb', options);

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { fromGoogleEvent, isCancelledStub, toGoogleEventBody } from './google.ts';
 import type { CancelEventInput, CreateEventInput, UpdateEventInput } from './inputs.ts';
 import type { EventDTO } from './shape.ts';
-import { cancelGoogleEvents, findEvent, findEventByGoogleId, findFirstOccurrence, listWindow, upsertGoogleEvents } from './store.ts';
+import { cancelGoogleEvents, findEvent, findEventByGoogleId, findFirstOccurrence, listLinked, listWindow, upsertGoogleEvents } from './store.ts';
 import { SeriesEditor } from '../series/editor.ts';
 import { findSeries, seriesFromGoogle, upsertSeries } from '../series/store.ts';
 
@@ -21,10 +21,16 @@ export interface CalendarScope {
 }
 
 export interface ListEventsInput {
-  timeMin: Date;
-  timeMax: Date;
+  /** The window; optional only with a deal or contact filter (then: past and upcoming). */
+  timeMin?: Date | undefined;
+  timeMax?: Date | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** Only the meetings linked to this deal, or to this contact. */
+  dealId?: string | undefined;
+  contactId?: string | undefined;
+  /** With a deal or contact filter: every calendar's meetings (admins), not only the scope's. */
+  allCalendars?: boolean | undefined;
 }
 
 /**
@@ -111,13 +117,17 @@ export class EventService {
 
   async listEvents(scope: CalendarScope, input: ListEventsInput): Promise<EventPage> {
     const after = input.cursor ? decodeCursor(input.cursor) : undefined;
-    const { rows, hasMore } = await listWindow(this.deps.em.fork(), {
-      calendarId: scope.calendarId,
-      timeMin: input.timeMin,
-      timeMax: input.timeMax,
-      limit: input.limit,
-      after,
-    });
+    const filter = input.dealId !== undefined ? { dealId: input.dealId } : input.contactId !== undefined ? { contactId: input.contactId } : undefined;
+    let page: { rows: EventDTO[]; hasMore: boolean };
+    if (filter) {
+      const calendarId = input.allCalendars ? undefined : scope.calendarId;
+      page = await listLinked(this.deps.em.fork(), { calendarId, filter, timeMin: input.timeMin, timeMax: input.timeMax, limit: input.limit, after });
+    } else {
+      if (!input.timeMin) throw new ValidationError('timeMin', 'is required (unless dealId or contactId is given)');
+      if (!input.timeMax) throw new ValidationError('timeMax', 'is required (unless dealId or contactId is given)');
+      page = await listWindow(this.deps.em.fork(), { calendarId: scope.calendarId, timeMin: input.timeMin, timeMax: input.timeMax, limit: input.limit, after });
+    }
+    const { rows, hasMore } = page;
     const last = rows.at(-1);
     return new EventPage(rows, hasMore && last ? encodeCursor(last) : null);
   }
@@ -157,11 +167,9 @@ export class EventService {
     if (input.scope !== 'instance' && input.recurrence) {
       throw new ValidationError('recurrence', 'the event is not a recurring meeting: its rule cannot be changed');
     }
+    const { id: _id, expectedEtag: _etag, scope: _scope, recurrence: _rule, startTime: _start, endTime: _end, timeZone: _zone, ...fields } = input;
     const patch = toGoogleEventBody({
-      summary: input.summary,
-      description: input.description,
-      location: input.location,
-      attendees: input.attendees,
+      ...fields,
       // Google wants start and end together, in one time zone, when either moves.
       ...(timesChange ? { startTime, endTime, timeZone: input.timeZone !== undefined ? input.timeZone : row.timeZone } : {}),
     });

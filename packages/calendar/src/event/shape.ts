@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bool, json, local, nullable, oneOf, synced, text, timestamp, uuid, type ApiKeys, type GoogleKeys, type RecordOf } from './field.ts';
 import { eventTime, meetLinkOf, oneOfOr, storableOrNull, storableText } from './google-values.ts';
+import { linksFromGoogle, linksFromJson, linksInput, linksToGoogle, type EventLinks } from './links.ts';
 import { attendeesInput, descriptionInput, locationInput, summaryInput, timeInput, timeZoneInput } from './validation.ts';
 
 /**
@@ -33,6 +34,20 @@ const attendees = json({
   rest: {
     schema: z.array(z.object({ email: z.string(), display_name: z.string().nullable(), response_status: z.enum(RESPONSE_STATUSES) })),
     encode: (list: Attendee[]) => list.map((a) => ({ email: a.email, display_name: a.displayName, response_status: a.responseStatus })),
+  },
+});
+
+/** Busy or free in free/busy answers ("Show as" in Google Calendar). */
+export const TRANSPARENCIES = ['opaque', 'transparent'] as const;
+export type Transparency = (typeof TRANSPARENCIES)[number];
+
+const links = json({
+  sqlDefault: {},
+  description: "The CRM records the meeting belongs to (kept in Google as private extended properties)",
+  fromJson: linksFromJson,
+  rest: {
+    schema: z.object({ deal_id: z.string().nullable(), contact_ids: z.array(z.string()), company_id: z.string().nullable() }),
+    encode: (l: EventLinks) => ({ deal_id: l.dealId, contact_ids: l.contactIds, company_id: l.companyId }),
   },
 });
 
@@ -72,6 +87,17 @@ export const EVENT_FIELDS = {
       ),
     { write: { input: attendeesInput, required: false, toGoogle: (v, body) => void (v && (body.attendees = v.map((email) => ({ email })))) } },
   ),
+  transparency: synced(oneOf(TRANSPARENCIES, { sqlDefault: 'opaque', description: 'opaque: the time shows as busy; transparent: as free' }), (e) => oneOfOr(TRANSPARENCIES, e.transparency, 'opaque'), {
+    write: { input: z.enum(TRANSPARENCIES), required: false, toGoogle: (v, body) => void (v && (body.transparency = v)) },
+  }),
+  // The calendar owner's answer when invited (null: they organise it or are not on the list).
+  selfResponseStatus: synced(
+    nullable(oneOf(RESPONSE_STATUSES, { description: "The calendar owner's answer to the invitation; null when they organise the meeting" })),
+    (e) => {
+      const self = e.attendees?.find((a) => a.self);
+      return self ? oneOfOr(RESPONSE_STATUSES, self.responseStatus, 'needsAction') : null;
+    },
+  ),
   // An occurrence of a recurring meeting: its series (Google's id of the series) and where the
   // occurrence would be by the series' rule (it identifies the occurrence even when it was moved).
   recurringEventId: synced(nullable(text({ description: "An occurrence of a recurring meeting: the series' Google id (null for a one-off event)" })), (e) => e.recurringEventId ?? null),
@@ -79,6 +105,7 @@ export const EVENT_FIELDS = {
     nullable(timestamp({ description: 'An occurrence: where the series put it, even if it was moved (null for a one-off event)' })),
     (e) => (e.originalStartTime?.dateTime || e.originalStartTime?.date ? eventTime(e.originalStartTime) : null),
   ),
+  links: synced(links, linksFromGoogle, { write: { input: linksInput, required: false, toGoogle: (v, body) => void (v && linksToGoogle(v, body)) } }),
   etag: synced(nullable(text({ description: 'Send it back as If-Match on PATCH to refuse overwriting a newer version' })), (e) => e.etag ?? null),
   // Google's `updated`: guards the upsert against older data (never shown).
   googleUpdatedAt: synced(nullable(timestamp()), (e) => (e.updated ? new Date(e.updated) : null), { api: false }),

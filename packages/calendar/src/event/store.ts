@@ -166,17 +166,77 @@ export async function listWindow(em: EntityManager, q: WindowQuery): Promise<{ r
 export function listWindowQuery(q: WindowQuery): { sql: string; params: unknown[] } {
   const keyset = q.after ? 'and (start_time, id) > (?::timestamptz, ?::uuid)' : '';
   const keysetParams = q.after ? [q.after.startTime, q.after.id] : [];
+  const { parts, params } = overlapTiers({ select: EVENT_COLUMNS, where: 'calendar_id = ?', whereParams: [q.calendarId], timeMin: q.timeMin, timeMax: q.timeMax, rest: keyset, restParams: keysetParams, limit: q.limit });
+  return { sql: `select * from (${parts.join(' union all ')}) page order by start_time, id limit ?`, params: [...params, q.limit] };
+}
+
+/**
+ * One query per length tier (see LENGTH_TIERS) for the live events overlapping [timeMin,
+ * timeMax) that match `where`: each an index range scan bounded on both sides.
+ */
+export function overlapTiers(q: {
+  select: string;
+  where: string;
+  whereParams: readonly unknown[];
+  timeMin: Date;
+  timeMax: Date;
+  rest?: string;
+  restParams?: readonly unknown[];
+  limit?: number;
+}): { parts: string[]; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const tier of LENGTH_TIERS) {
     const lower = tier.lowerBound ? `and start_time >= ?::timestamptz - ${tier.lowerBound}` : '';
-    parts.push(`(select ${EVENT_COLUMNS} from calendar_events
-      where calendar_id = ? and status <> 'cancelled' and ${tier.filter}
-        ${lower} and start_time < ? and end_time > ? ${keyset}
-      order by start_time, id limit ?)`);
-    params.push(q.calendarId, ...(tier.lowerBound ? [q.timeMin] : []), q.timeMax, q.timeMin, ...keysetParams, q.limit);
+    parts.push(`(select ${q.select} from calendar_events
+      where ${q.where} and status <> 'cancelled' and ${tier.filter}
+        ${lower} and start_time < ? and end_time > ? ${q.rest ?? ''}
+      ${q.limit === undefined ? '' : 'order by start_time, id limit ?'})`);
+    params.push(...q.whereParams, ...(tier.lowerBound ? [q.timeMin] : []), q.timeMax, q.timeMin, ...(q.restParams ?? []), ...(q.limit === undefined ? [] : [q.limit]));
   }
-  return { sql: `select * from (${parts.join(' union all ')}) page order by start_time, id limit ?`, params: [...params, q.limit] };
+  return { parts, params };
+}
+
+/** Which CRM record's meetings to list (one of them). */
+export type LinkFilter = { dealId: string } | { contactId: string };
+
+export interface LinkedQuery {
+  /** The calendars to look in; undefined: every calendar (admins). */
+  calendarId: string | undefined;
+  filter: LinkFilter;
+  /** An optional window: events overlapping it. */
+  timeMin?: Date | undefined;
+  timeMax?: Date | undefined;
+  limit: number;
+  after?: { startTime: Date; id: string } | undefined;
+}
+
+/**
+ * A deal's (or contact's) live meetings in (start, id) order, one keyset page: past and upcoming,
+ * across calendars when no calendar is named. A deal has few meetings: the deal index (or the
+ * contacts' GIN index) finds them all and the window, calendar and cursor filter those.
+ */
+export async function listLinked(em: EntityManager, q: LinkedQuery): Promise<{ rows: EventDTO[]; hasMore: boolean }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const and = (condition: string, ...values: unknown[]) => {
+    where.push(condition);
+    params.push(...values);
+  };
+  if ('dealId' in q.filter) and(`links->>'dealId' = ?`, q.filter.dealId);
+  else and(`links->'contactIds' @> ?::jsonb`, JSON.stringify([q.filter.contactId]));
+  if (q.calendarId !== undefined) and('calendar_id = ?', q.calendarId);
+  if (q.timeMax) and('start_time < ?', q.timeMax);
+  if (q.timeMin) and('end_time > ?', q.timeMin);
+  if (q.after) and('(start_time, id) > (?::timestamptz, ?::uuid)', q.after.startTime, q.after.id);
+  const rows = (
+    await em.execute<Array<Record<string, unknown>>>(
+      `select ${EVENT_COLUMNS} from calendar_events where status <> 'cancelled' and ${where.join(' and ')} order by start_time, id limit ?`,
+      [...params, q.limit + 1],
+    )
+  ).map(toEventDTO);
+  const hasMore = rows.length > q.limit;
+  return { rows: hasMore ? rows.slice(0, q.limit) : rows, hasMore };
 }
 
 /**
