@@ -81,8 +81,9 @@ describe('meetings linked to CRM records', () => {
     await make(users.a, 'A: other deal', '2031-07-02T09:00:00Z', { dealId: 'deal-78', contactIds: ['c-9'] });
     await make(users.a, 'A: no deal', '2031-07-03T09:00:00Z');
     await make(users.b, 'B: deal-77 technical review', '2031-07-04T09:00:00Z', { dealId: 'deal-77' });
-    await sys.settle();
 
+    // Echoes of earlier writes (push -> sync) finish first: they are Google calls of their own.
+    await sys.settle();
     const calls = googleCalls();
     expect(await dealMeetings(users.a, { dealId: 'deal-77' })).toEqual(['A: deal-77 kickoff (past)', 'A: deal-77 negotiation', 'A: deal-77 closing']);
     expect(await dealMeetings(users.b, { dealId: 'deal-77' })).toEqual(['B: deal-77 technical review']);
@@ -123,6 +124,8 @@ describe('meetings linked to CRM records', () => {
   });
 
   it('refuses bad links and filters with a field error, before Google', async () => {
+    // Echoes of earlier writes (push -> sync) finish first: they are Google calls of their own.
+    await sys.settle();
     const calls = googleCalls();
     const bad = await failure(
       users.a.client.calendar.createEvent.mutate({ summary: 'x', startTime: at('2031-08-02T09:00:00Z'), endTime: at('2031-08-02T10:00:00Z'), links: { dealId: 'deal 42' } }),
@@ -162,6 +165,8 @@ describe('free/busy and free slots from our copy', () => {
   });
 
   it('answers busy time per user: merged, not free/declined/cancelled, all-day days in the zone, occurrences once each; zero Google calls', async () => {
+    // Echoes of earlier writes (push -> sync) finish first: they are Google calls of their own.
+    await sys.settle();
     const calls = googleCalls();
     const answer = await users.a.client.calendar.freeBusy.query({
       timeMin: at('2027-03-01T00:00:00Z'),
@@ -193,6 +198,8 @@ describe('free/busy and free slots from our copy', () => {
     await users.b.client.calendar.sync.mutate();
     expect(a.startTime).toEqual(at('2027-03-26T08:00:00Z'));
 
+    // Echoes of earlier writes (push -> sync) finish first: they are Google calls of their own.
+    await sys.settle();
     const calls = googleCalls();
     const base = { duration: 30, users: [A, B], timeZone: 'Europe/Berlin' };
     const friday = await users.a.client.calendar.findSlots.query({ ...base, timeMin: at('2027-03-26T00:00:00Z'), timeMax: at('2027-03-27T00:00:00Z'), limit: 3 });

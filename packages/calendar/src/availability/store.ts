@@ -16,7 +16,7 @@ export async function busyTimes(em: EntityManager, q: { calendarIds: readonly st
   // All-day rows move by up to a day once placed in the zone: read a day more on each side.
   const { parts, params } = overlapTiers({
     select: 'calendar_id, start_time, end_time, all_day',
-    where: `calendar_id = any(array(select jsonb_array_elements_text(?::jsonb))) and transparency = 'opaque'`,
+    where: `calendar_id = any(array(select jsonb_array_elements_text(?::jsonb))) and transparency = 'opaque' and self_response_status is distinct from 'declined'`,
     whereParams: [JSON.stringify(q.calendarIds)],
     timeMin: new Date(q.timeMin.getTime() - DAY_MS),
     timeMax: new Date(q.timeMax.getTime() + DAY_MS),
