@@ -118,6 +118,7 @@ export async function startSystem(opts: SystemOptions = {}) {
       await this.settle();
       emulator.control.reset();
       await sql.query('delete from calendar_events');
+      await sql.query('delete from calendar_series');
       await sql.query('delete from calendar_sync_states');
       // Connected again, as good as new: no failures, never reconciled.
       await sql.query(
