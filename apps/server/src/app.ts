@@ -50,8 +50,13 @@ function claimAt(path: string, value: string): Record<string, unknown> {
     .reduce<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
 }
 
+export interface StartOptions {
+  /** The jobs' clock (default: the system clock); tests move it on to see what time passing does. */
+  now?: () => Date;
+}
+
 /** Builds everything from the config and starts serving. The composition root. */
-export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+export async function startApp(config: Config, logger: Logger, opts: StartOptions = {}): Promise<RunningApp> {
   // Listen first: in development the webhook address is this server's own URL. Until the app is
   // ready, requests get 503 rather than hanging.
   let handler: RequestListener | undefined;
@@ -129,7 +134,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     if (config.jobs.enabled) {
       jobs = new JobScheduler({
         databaseUrl: db.url,
-        context: { em: db.orm.em, sync, watch, config: config.jobs.config, logger, now: () => new Date() },
+        context: { em: db.orm.em, sync, watch, config: config.jobs.config, logger, now: opts.now ?? (() => new Date()) },
         observer: metrics.jobs,
       });
       await jobs.start();

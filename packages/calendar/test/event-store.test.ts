@@ -60,6 +60,16 @@ describe('upsertGoogleEvents', () => {
     expect((await rows())[0]?.summary).toBe('v5');
   });
 
+  it('gives a row stored before recurring meetings (an occurrence as a one-off, same etag) its series', async () => {
+    await upsertGoogleEvents(orm.em.fork(), CAL, [version(1)]);
+    const occurrence = version(1, { recurringEventId: 'series001', originalStartTime: new Date('2031-01-01T09:00:00Z') });
+    expect(await upsertGoogleEvents(orm.em.fork(), CAL, [occurrence])).toEqual(['evt00001']);
+    const stored = await orm.em.fork().execute(`select recurring_event_id, to_char(original_start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI') as original_start_time from calendar_events`);
+    expect(stored).toEqual([{ recurring_event_id: 'series001', original_start_time: '2031-01-01T09:00' }]);
+    // Then it is an unchanged event again: no write.
+    expect(await upsertGoogleEvents(orm.em.fork(), CAL, [occurrence])).toEqual([]);
+  });
+
   it('keeps calendars apart', async () => {
     await upsertGoogleEvents(orm.em.fork(), CAL, [version(1)]);
     await upsertGoogleEvents(orm.em.fork(), 'other@acme.test', [version(1, { summary: 'theirs' })]);

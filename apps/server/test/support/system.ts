@@ -14,6 +14,8 @@ export interface SystemOptions extends Omit<BackingServicesOptions, 'env'> {
   env?: Record<string, string>;
   /** The server's logger (e.g. one writing into a buffer); default: silent unless TEST_LOG_LEVEL. */
   logger?: Logger;
+  /** The server jobs' clock (default: the system clock). */
+  now?: () => Date;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function startSystem(opts: SystemOptions = {}) {
   const backing = await startBackingServices({ ...opts, env: {} });
   const { db, emulator, key, calendarId } = backing;
   const config = loadConfig({ ...backing.env, PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
-  const app: RunningApp = await startApp(config, opts.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })).catch(async (err: unknown) => {
+  const app: RunningApp = await startApp(config, opts.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { now: opts.now }).catch(async (err: unknown) => {
     await backing.close();
     throw err;
   });
@@ -116,6 +118,7 @@ export async function startSystem(opts: SystemOptions = {}) {
       await this.settle();
       emulator.control.reset();
       await sql.query('delete from calendar_events');
+      await sql.query('delete from calendar_series');
       await sql.query('delete from calendar_sync_states');
       // Connected again, as good as new: no failures, never reconciled.
       await sql.query(

@@ -9,8 +9,8 @@ import { EVENT_FIELDS, type EventDTO, type GoogleEventFields } from './shape.ts'
  * writes (create/update/cancel answer with the event) and, later, by sync.
  *
  * Guarded: a row is only overwritten by data at least as new (Google `updated`) and with a
- * different etag, so a late or duplicated echo never rolls back a newer row and an unchanged
- * event costs no write. Returns the Google ids of rows actually inserted or changed.
+ * different etag (or a different series: see UPSERT_EVENTS), so a late or duplicated echo never
+ * rolls back a newer row and an unchanged event costs no write. Returns the Google ids of rows actually inserted or changed.
  */
 export async function upsertGoogleEvents(em: EntityManager, calendarId: string, events: readonly GoogleEventFields[]): Promise<string[]> {
   if (events.length === 0) return [];
@@ -59,7 +59,10 @@ const UPSERT_EVENTS = `insert into calendar_events (${COLUMNS.map((c) => c.colum
          ...FROM_GOOGLE.filter((c) => c.name !== 'googleEventId').map((c) => `${c.columnName} = excluded.${c.columnName}`),
          ...COLUMNS.filter((c) => c.field.source === 'updated').map((c) => `${c.columnName} = now()`),
        ].join(', ')}
-     where calendar_events.etag is distinct from excluded.etag
+     where (calendar_events.etag is distinct from excluded.etag
+            -- An occurrence stored before recurring meetings (as a one-off row) has Google's etag
+            -- but not its series; the same etag must not leave it so.
+            or calendar_events.recurring_event_id is distinct from excluded.recurring_event_id)
        and (calendar_events.google_updated_at is null or excluded.google_updated_at is null
             or excluded.google_updated_at >= calendar_events.google_updated_at)`;
 
