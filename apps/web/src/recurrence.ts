@@ -233,3 +233,14 @@ function lastDay(until: string, start: WallClock | undefined, timeZone: string |
   }
   return start && seconds < start.seconds ? new Date(day.getTime() - 86_400_000) : day;
 }
+
+/** "Repeat weekly" for a meeting starting at `start`: on its weekday on the page's calendar (the browser's zone, which is sent as the series' timeZone). */
+export function weeklyOn(start: Date): string[] {
+  return [`RRULE:FREQ=WEEKLY;BYDAY=${localDay(start)}`];
+}
+
+/** The weekday of `start` on the page's calendar, in words. */
+export const weekdayName = (start: Date): string => DAY_NAMES[localDay(start)];
+
+/** Date.getDay() counts from Sunday; DAYS from Monday. */
+const localDay = (d: Date): Day => DAYS[(d.getDay() + 6) % 7] ?? 'MO';
