@@ -1,11 +1,12 @@
-import type { CalendarClient, EventDTO } from '@calsync/client';
+import type { CalendarClient, EventDetail, EventDTO } from '@calsync/client';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { addDays, formatWeek, nextHalfHour, parseDateInput, startOfWeek, toDateInput } from './dates.ts';
+import { addDays, formatDay, formatTime, formatWeek, nextHalfHour, parseDateInput, startOfWeek, toDateInput } from './dates.ts';
 import { describeError, type ApiProblem } from './errors.ts';
 import { EventPanel } from './EventPanel.tsx';
 import { eventsKey, useLiveUpdates, type LiveStatus } from './live.ts';
 import { MeetingForm, type MeetingDraft } from './MeetingForm.tsx';
+import { ScopeDialog, type EditScope } from './ScopeDialog.tsx';
 import { WeekView } from './WeekView.tsx';
 
 type Panel = { kind: 'none' } | { kind: 'new'; start: Date } | { kind: 'event'; id: string; justCreated: boolean } | { kind: 'edit'; id: string; etag: string | null };
@@ -43,6 +44,8 @@ export function CalendarWeek(props: {
   const [panel, setPanel] = useState<Panel>({ kind: 'none' });
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [createKey, setCreateKey] = useState(newKey);
+  /** An edit of an occurrence of a recurring meeting, waiting for the rep to say which occurrences it is for. */
+  const [askScope, setAskScope] = useState<MeetingDraft | null>(null);
   const live = useLiveUpdates(client, calendarId);
 
   const goTo = (start: Date) => {
@@ -87,9 +90,12 @@ export function CalendarWeek(props: {
   const remember = (e: EventDTO) => setSeen((s) => ({ ...s, [e.id]: e }));
   const findEvent = (id: string) => events.find((e) => e.id === id) ?? seen[id];
 
-  const afterWrite = (e: EventDTO) => {
+  const detailKey = (id: string) => [...eventsKey(calendarId), 'detail', id] as const;
+  const afterWrite = (e: EventDetail) => {
     remember(e);
     setProblem(null);
+    // The answer tells the rule: the panel shows it without asking again.
+    queryClient.setQueryData(detailKey(e.id), e);
     void queryClient.invalidateQueries({ queryKey: eventsKey(calendarId) });
   };
   const failed = (err: unknown) => {
@@ -109,6 +115,7 @@ export function CalendarWeek(props: {
         attendees: d.attendees,
         ...(d.description ? { description: d.description } : {}),
         createMeetLink: d.createMeetLink,
+        ...(d.recurrence ? { recurrence: d.recurrence } : {}),
         idempotencyKey: createKey,
       }),
     onSuccess: (e) => {
@@ -122,7 +129,7 @@ export function CalendarWeek(props: {
   });
 
   const update = useMutation({
-    mutationFn: ({ original, etag, d }: { original: EventDTO; etag: string | null; d: MeetingDraft }) => {
+    mutationFn: ({ original, etag, d, scope }: { original: EventDTO; etag: string | null; d: MeetingDraft; scope?: EditScope }) => {
       const emails = (list: string[]) => list.join('\n');
       const timesChanged = d.startTime.getTime() !== original.startTime.getTime() || d.endTime.getTime() !== original.endTime.getTime();
       return client.calendar.updateEvent.mutate({
@@ -134,17 +141,24 @@ export function CalendarWeek(props: {
         ...(timesChanged ? { startTime: d.startTime, endTime: d.endTime, timeZone: TIME_ZONE } : {}),
         ...(emails(d.attendees) !== emails(original.attendees.map((a) => a.email)) ? { attendees: d.attendees } : {}),
         ...(etag ? { expectedEtag: etag } : {}),
+        ...(scope ? { scope } : {}),
       });
     },
     onSuccess: (e) => {
       afterWrite(e);
+      setAskScope(null);
+      // After "this and following" the occurrence is the new series' first: another id.
       setPanel({ kind: 'event', id: e.id, justCreated: false });
     },
-    onError: failed,
+    onError: (err) => {
+      // The form shows what went wrong, next to the fields it names.
+      setAskScope(null);
+      failed(err);
+    },
   });
 
   const cancel = useMutation({
-    mutationFn: (id: string) => client.calendar.cancelEvent.mutate({ ...target, id }),
+    mutationFn: ({ id, scope }: { id: string; scope?: EditScope }) => client.calendar.cancelEvent.mutate({ ...target, id, ...(scope ? { scope } : {}) }),
     onSuccess: (e) => {
       afterWrite(e);
       setPanel({ kind: 'none' });
@@ -158,6 +172,12 @@ export function CalendarWeek(props: {
   };
 
   const selected = panel.kind === 'event' || panel.kind === 'edit' ? findEvent(panel.id) : undefined;
+  // An occurrence's panel says how its meeting repeats: the series' rule comes with getEvent.
+  const detail = useQuery({
+    queryKey: detailKey(selected?.id ?? ''),
+    enabled: selected?.recurringEventId != null,
+    queryFn: () => client.calendar.getEvent.query({ ...target, id: selected?.id ?? '' }),
+  });
 
   return (
     <>
@@ -190,6 +210,7 @@ export function CalendarWeek(props: {
         <WeekView
           weekStart={weekStart}
           events={events}
+          busy={week.isFetching}
           selectedId={selected?.id ?? null}
           onSelect={(e) => {
             remember(e);
@@ -211,11 +232,12 @@ export function CalendarWeek(props: {
           <EventPanel
             key={selected.id}
             event={selected}
+            recurrence={detail.data ? detail.data.recurrence : detail.isError ? null : undefined}
             justCreated={panel.justCreated}
             busy={cancel.isPending}
             problem={problem}
             onEdit={() => open({ kind: 'edit', id: selected.id, etag: selected.etag })}
-            onCancel={() => cancel.mutate(selected.id)}
+            onCancel={(scope) => cancel.mutate({ id: selected.id, scope })}
             onClose={() => open({ kind: 'none' })}
           />
         )}
@@ -236,9 +258,25 @@ export function CalendarWeek(props: {
               initialStart={selected.startTime}
               busy={update.isPending}
               problem={problem}
-              onSubmit={(d) => update.mutate({ original: selected, etag: panel.etag, d })}
+              onSubmit={(d) => {
+                setProblem(null);
+                if (selected.recurringEventId) setAskScope(d);
+                else update.mutate({ original: selected, etag: panel.etag, d });
+              }}
               onClose={() => open({ kind: 'event', id: selected.id, justCreated: false })}
             />
+            {askScope && (
+              <ScopeDialog
+                title="Change a repeating meeting"
+                occurrence={`${selected.summary || '(no title)'}, ${formatDay(selected.startTime)} ${formatTime(selected.startTime)}`}
+                confirmLabel="Save"
+                busyLabel="Saving…"
+                dismissLabel="Back to editing"
+                busy={update.isPending}
+                onConfirm={(scope) => update.mutate({ original: selected, etag: panel.etag, d: askScope, scope })}
+                onClose={() => setAskScope(null)}
+              />
+            )}
           </div>
         )}
       </main>

@@ -2,21 +2,28 @@ import type { EventDTO } from '@calsync/client';
 import { useState } from 'react';
 import { formatDay, formatTime } from './dates.ts';
 import type { ApiProblem } from './errors.ts';
+import { describeRecurrence } from './recurrence.ts';
+import { RepeatMark } from './RepeatMark.tsx';
+import { ScopeDialog, type EditScope } from './ScopeDialog.tsx';
 
 /** One meeting: when, who, the Meet link, and what the rep can do with it. */
 export function EventPanel(props: {
   event: EventDTO;
+  /** An occurrence's series rule (getEvent's `recurrence`): undefined while it loads. */
+  recurrence: string[] | null | undefined;
   /** Shown once, right after the meeting was scheduled. */
   justCreated: boolean;
   busy: boolean;
   problem: ApiProblem | null;
   onEdit: () => void;
-  onCancel: () => void;
+  /** `scope` only for an occurrence of a recurring meeting. */
+  onCancel: (scope?: EditScope) => void;
   onClose: () => void;
 }) {
   const e = props.event;
   const [confirming, setConfirming] = useState(false);
   const cancelled = e.status === 'cancelled';
+  const occurrence = e.recurringEventId !== null;
   return (
     <section className="panel event-panel" aria-label="Meeting">
       <header className="panel-head">
@@ -34,6 +41,17 @@ export function EventPanel(props: {
       <p className="when">
         {formatDay(e.startTime)}, {formatTime(e.startTime)}–{formatTime(e.endTime)}
       </p>
+      {occurrence && (
+        <p className="repeats" data-loading={props.recurrence === undefined || undefined}>
+          <RepeatMark />{' '}
+          {props.recurrence
+            ? describeRecurrence(props.recurrence, { start: e.originalStartTime ?? e.startTime })
+            : props.recurrence === null
+              ? // Google told the occurrence's series but we hold no rule for it (yet).
+                'Part of a repeating meeting'
+              : 'Repeating meeting'}
+        </p>
+      )}
       {e.meetLink ? (
         <p className="meet">
           <a className="meet-link" href={e.meetLink} target="_blank" rel="noreferrer">
@@ -75,10 +93,24 @@ export function EventPanel(props: {
           </button>
         </div>
       )}
-      {!cancelled && confirming && (
+      {!cancelled && confirming && occurrence && (
+        <ScopeDialog
+          title="Cancel a repeating meeting"
+          occurrence={`${e.summary || '(no title)'}, ${formatDay(e.startTime)} ${formatTime(e.startTime)}${e.attendees.length ? '. Everyone invited is told.' : ''}`}
+          confirmLabel="Yes, cancel"
+          busyLabel="Cancelling…"
+          dismissLabel="Don’t cancel"
+          danger
+          busy={props.busy}
+          problem={props.problem}
+          onConfirm={(scope) => props.onCancel(scope)}
+          onClose={() => setConfirming(false)}
+        />
+      )}
+      {!cancelled && confirming && !occurrence && (
         <div className="actions confirm">
           <span>Cancel this meeting{e.attendees.length ? ' for everyone invited' : ''}?</span>
-          <button type="button" className="danger" disabled={props.busy} onClick={props.onCancel}>
+          <button type="button" className="danger" disabled={props.busy} onClick={() => props.onCancel()}>
             {props.busy ? 'Cancelling…' : 'Yes, cancel it'}
           </button>
           <button type="button" onClick={() => setConfirming(false)}>

@@ -2,6 +2,7 @@ import type { EventDTO } from '@calsync/client';
 import { useState, type FormEvent } from 'react';
 import { fromInputs, toDateInput, toTimeInput } from './dates.ts';
 import type { ApiProblem } from './errors.ts';
+import { weekdayName, weeklyOn } from './recurrence.ts';
 
 export interface MeetingDraft {
   summary: string;
@@ -10,6 +11,8 @@ export interface MeetingDraft {
   attendees: string[];
   description: string;
   createMeetLink: boolean;
+  /** A new meeting that repeats: its RRULE lines (null: once). */
+  recurrence: string[] | null;
 }
 
 const DURATIONS = [15, 30, 45, 60, 90, 120];
@@ -40,6 +43,7 @@ export function MeetingForm(props: {
   const [attendees, setAttendees] = useState((e?.attendees ?? []).map((a) => a.email).join(', '));
   const [description, setDescription] = useState(e?.description ?? '');
   const [meet, setMeet] = useState(true);
+  const [weekly, setWeekly] = useState(false);
   const [localProblem, setLocalProblem] = useState<string | null>(null);
 
   const submit = (ev: FormEvent) => {
@@ -57,6 +61,7 @@ export function MeetingForm(props: {
       attendees: parseAttendees(attendees),
       description,
       createMeetLink: meet,
+      recurrence: weekly && !e ? weeklyOn(startTime) : null,
     });
   };
 
@@ -71,8 +76,11 @@ export function MeetingForm(props: {
       return email ? `${email}: ${message}` : message;
     });
   const timeError = fields.startTime ?? fields.endTime;
-  const known = new Set(['summary', 'startTime', 'endTime', 'description']);
-  const shownAtFields = Object.keys(fields).some((f) => known.has(f) || f.startsWith('attendees'));
+  const known = new Set(['summary', 'startTime', 'endTime', 'description', 'recurrence', 'timeZone']);
+  const repeatError = fields.timeZone ?? Object.entries(fields).find(([field]) => field.startsWith('recurrence'))?.[1];
+  // The weekday the meeting repeats on follows the date picked.
+  const pickedStart = fromInputs(date, time);
+  const shownAtFields = Object.keys(fields).some((f) => known.has(f) || f.startsWith('attendees') || f.startsWith('recurrence'));
 
   return (
     <form className="panel meeting-form" onSubmit={submit} aria-label={e ? 'Edit meeting' : 'Schedule a meeting'} noValidate>
@@ -128,6 +136,13 @@ export function MeetingForm(props: {
           Add Google Meet video conferencing
         </label>
       )}
+      {!e && (
+        <label className="check">
+          <input name="repeat" type="checkbox" checked={weekly} onChange={(v) => setWeekly(v.target.checked)} />
+          Repeat weekly{pickedStart ? ` on ${weekdayName(pickedStart)}` : ''}
+        </label>
+      )}
+      {repeatError && <span className="field-error">{repeatError}</span>}
       {localProblem && (
         <p className="error" role="alert">
           {localProblem}

@@ -1,5 +1,6 @@
 import type { EventDTO } from '@calsync/client';
 import { addDays, DAY_MS, formatDay, formatTime, sameDay } from './dates.ts';
+import { RepeatMark } from './RepeatMark.tsx';
 
 /** The hours drawn; events outside them are clipped to the edge rather than hidden. */
 const FIRST_HOUR = 7;
@@ -52,6 +53,8 @@ function layoutDay(events: EventDTO[], day: Date): Placed[] {
 export function WeekView(props: {
   weekStart: Date;
   events: EventDTO[];
+  /** The events shown may be out of date: the week is being (re)read. */
+  busy: boolean;
   selectedId: string | null;
   onSelect: (event: EventDTO) => void;
   onPickSlot: (start: Date) => void;
@@ -60,7 +63,7 @@ export function WeekView(props: {
   const hours = Array.from({ length: LAST_HOUR - FIRST_HOUR }, (_, i) => FIRST_HOUR + i);
   const today = new Date();
   return (
-    <div className="week" role="grid" aria-label="Week">
+    <div className="week" role="grid" aria-label="Week" aria-busy={props.busy}>
       <div className="week-head" role="row">
         <div className="gutter" />
         {days.map((d) => (
@@ -98,11 +101,19 @@ export function WeekView(props: {
                   // Short meetings get one line (title, then time) so the title is never cut off.
                   className={['event', height < 40 ? 'compact' : '', event.id === props.selectedId ? 'selected' : ''].filter(Boolean).join(' ')}
                   data-event-id={event.id}
+                  data-series-id={event.recurringEventId ?? undefined}
                   style={{ top, height, left: `${(lane / lanes) * 100}%`, width: `${100 / lanes}%` }}
                   onClick={() => props.onSelect(event)}
-                  title={`${event.summary} · ${formatTime(event.startTime)}–${formatTime(event.endTime)}`}
+                  title={`${event.summary} · ${formatTime(event.startTime)}–${formatTime(event.endTime)}${event.recurringEventId ? ' · repeats' : ''}`}
                 >
-                  <span className="event-title">{event.summary || '(no title)'}</span>
+                  <span className="event-title">
+                    {event.recurringEventId && (
+                      <>
+                        <RepeatMark />{' '}
+                      </>
+                    )}
+                    {event.summary || '(no title)'}
+                  </span>
                   <span className="event-time">
                     {formatTime(event.startTime)}–{formatTime(event.endTime)}
                     {event.meetLink && height >= 60 ? ' · Meet' : ''}
