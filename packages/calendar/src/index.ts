@@ -22,7 +22,7 @@ export { CALENDAR_CHANGES_CHANNEL, CalendarChanges, type CalendarChange, type Ch
 export { decodeCursor, encodeCursor, type ListPosition } from './event/cursor.ts';
 export { entities } from './entities.ts';
 export { CalendarEvent } from './event/entity.ts';
-export { entriesOf, snakeCase, type ColumnKind, type Field, type SnakeCase } from './event/field.ts';
+export { entriesOf, snakeCase, type ColumnKind, type Field, type JsonStyle, type SnakeCase } from './event/field.ts';
 export { fromGoogleEvent, isCancelledStub, toGoogleEventBody, type CancelledEventStub } from './event/google.ts';
 export { storableText } from './event/google-values.ts';
 export {
@@ -57,7 +57,7 @@ export { timeInput } from './event/validation.ts';
 export { linkIdInput, linksInput, MAX_CONTACTS, type EventLinks } from './event/links.ts';
 export { BusyError, ConflictError, ConnectError, NotConnectedError, NotFoundError, PreconditionFailedError, ValidationError, type ConnectFailure } from './errors.ts';
 export { EventService, type CalendarScope, type EventDetail, EventPage, type EventServiceDeps, type ListEventsInput } from './event/service.ts';
-export { cancelGoogleEvents, deleteExpiredEvents, listWindowQuery, upsertGoogleEvents, type WindowQuery } from './event/store.ts';
+export { cancelGoogleEvents, deleteExpiredEvents, listWindow, listWindowJson, listWindowQuery, upsertGoogleEvents, type PageText, type WindowQuery } from './event/store.ts';
 export { silentLogger, type Logger } from './logger.ts';
 export { AvailabilityService, type FreeBusyAnswer, type SlotsAnswer, type TimeRange, type UserBusy } from './availability/service.ts';
 export { findSlotsInput, freeBusyInput, type FindSlotsInput, type FreeBusyInput } from './availability/inputs.ts';

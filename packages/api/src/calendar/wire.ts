@@ -1,4 +1,4 @@
-import { entriesOf, EVENT_FIELDS, type EventDTO, type EventPage } from '@calsync/calendar';
+import { encodeCursor, entriesOf, EVENT_FIELDS, type EventDTO, type EventPage, type PageText } from '@calsync/calendar';
 import type { SuperJSONResult } from 'superjson';
 import { DATE, isoString, type Annotation } from '../transformer.ts';
 
@@ -46,4 +46,21 @@ function encodeEvent(e: EventDTO): WireEvent {
 function datesOf(e: EventDTO): Record<string, Annotation> {
   const values = e as Record<string, unknown>;
   return Object.fromEntries(DATE_FIELDS.filter((f) => values[f.name] instanceof Date).map((f) => [f.name, DATE]));
+}
+
+/**
+ * The JSON text of a listEvents page in superjson's wire format from a page PostgreSQL wrote
+ * (listWindowJson, `api` style): the same bytes as JSON.stringify(encodeEventPage(page)), without
+ * ever holding the events as values.
+ */
+export function pageWireText(page: PageText): string {
+  const nextCursor = page.hasMore && page.last ? JSON.stringify(encodeCursor(page.last)) : 'null';
+  const data = `{"items":${page.items},"nextCursor":${nextCursor}}`;
+  return page.count > 0 ? `{"meta":{"values":{"items":${page.dates ?? '{}'}},"v":1},"json":${data}}` : `{"json":${data}}`;
+}
+
+/** The REST list answer's JSON text from a page PostgreSQL wrote (`rest` style). */
+export function pageRestText(page: PageText): string {
+  const nextCursor = page.hasMore && page.last ? JSON.stringify(encodeCursor(page.last)) : 'null';
+  return `{"items":${page.items},"next_cursor":${nextCursor}}`;
 }

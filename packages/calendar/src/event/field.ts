@@ -39,12 +39,20 @@ export interface Column<T, D extends boolean = boolean> {
   readonly fromJson: ((json: unknown) => T) | undefined;
   /** jsonb: the REST (snake_case) form of the value and its schema. */
   readonly rest: { readonly schema: z.ZodType; encode(value: T): unknown } | undefined;
+  /**
+   * jsonb: an SQL expression (text) of the value's JSON exactly as JSON.stringify writes the API
+   * value (`api`) or its REST form (`rest`), given the column's SQL expression.
+   */
+  readonly sqlJson: ((column: string, style: JsonStyle) => string) | undefined;
   /** Phantoms: carry the value type and whether there is a default. */
   readonly type?: T;
   readonly hasDefault?: D;
 }
 
-type ColumnOptions<T> = Partial<Pick<Column<T>, 'values' | 'sqlDefault' | 'description' | 'fromJson' | 'rest'>>;
+/** Which JSON an event is written as: the API's (camelCase, tRPC) or the REST API's (snake_case). */
+export type JsonStyle = 'api' | 'rest';
+
+type ColumnOptions<T> = Partial<Pick<Column<T>, 'values' | 'sqlDefault' | 'description' | 'fromJson' | 'rest' | 'sqlJson'>>;
 type DefaultOf<O> = O extends { sqlDefault: SqlDefault } ? true : false;
 
 function column<T, D extends boolean>(kind: ColumnKind, options: ColumnOptions<T> = {}): Column<T, D> {
@@ -56,6 +64,7 @@ function column<T, D extends boolean>(kind: ColumnKind, options: ColumnOptions<T
     description: options.description,
     fromJson: options.fromJson,
     rest: options.rest,
+    sqlJson: options.sqlJson,
   };
 }
 
@@ -65,7 +74,7 @@ export const bool = <const O extends ColumnOptions<boolean> = object>(options?: 
 export const timestamp = <const O extends ColumnOptions<Date> = object>(options?: O): Column<Date, DefaultOf<O>> => column('timestamptz', options);
 export const oneOf = <const V extends readonly string[], const O extends ColumnOptions<V[number]> = object>(values: V, options?: O): Column<V[number], DefaultOf<O>> =>
   column('enum', { ...options, values });
-type JsonOptions<T> = ColumnOptions<T> & { fromJson: (json: unknown) => T; rest: NonNullable<Column<T>['rest']> };
+type JsonOptions<T> = ColumnOptions<T> & { fromJson: (json: unknown) => T; rest: NonNullable<Column<T>['rest']>; sqlJson: NonNullable<Column<T>['sqlJson']> };
 export function json<T>(options: JsonOptions<T> & { sqlDefault: readonly never[] | Readonly<Record<string, never>> }): Column<T, true>;
 export function json<T>(options: JsonOptions<T>): Column<T, false>;
 export function json<T>(options: JsonOptions<T>): Column<T> {

@@ -1,5 +1,7 @@
 import { executeBound, queryPrepared, type EntityManager } from '@calsync/db';
-import { entriesOf, SQL_TYPES, type Source } from './field.ts';
+import { entriesOf, SQL_TYPES, type JsonStyle, type Source } from './field.ts';
+import { eventDatesSql, eventJsonSql } from './json-sql.ts';
+import { isoText } from './json-text.ts';
 import type { CancelledEventStub } from './google.ts';
 import { EVENT_COLUMNS, toEventDTO } from './row.ts';
 import { EVENT_FIELDS, type EventDTO, type GoogleEventFields } from './shape.ts';
@@ -163,6 +165,48 @@ export async function listWindow(em: EntityManager, q: WindowQuery): Promise<{ r
   const rows = (await queryPrepared<Record<string, unknown>>(em, sql, params)).map(toEventDTO);
   const hasMore = rows.length > q.limit;
   return { rows: hasMore ? rows.slice(0, q.limit) : rows, hasMore };
+}
+
+/** One list page as JSON text written by PostgreSQL (see json-sql.ts). */
+export interface PageText {
+  /** The events' JSON array. */
+  items: string;
+  /** superjson's annotations of the page's items (`{"0":{"startTime":["Date"],...},...}`); `api` style only. */
+  dates: string | null;
+  /** Events in `items`. */
+  count: number;
+  hasMore: boolean;
+  /** The keyset position of the page's last event. */
+  last: { startTime: Date; id: string } | null;
+}
+
+/**
+ * The same page as listWindow (same query, order, keyset and overlap bound) written as JSON text
+ * by PostgreSQL in one prepared statement: no row objects, no DTOs, no stringify in this process.
+ */
+export async function listWindowJson(em: EntityManager, q: WindowQuery, style: JsonStyle): Promise<PageText> {
+  const { sql, params } = listWindowQuery({ ...q, limit: q.limit + 1 });
+  const rows = await queryPrepared<{ items: string; dates: string | null; n: number; last_start: string | null; last_id: string | null }>(
+    em,
+    `with page as (${sql}), e as (select page.*, (row_number() over (order by start_time, id) - 1)::int as i from page)
+     select '[' || coalesce(string_agg(${eventJsonSql(style, 'e')}, ',' order by i) filter (where i < ?), '') || ']' as items,
+       ${style === 'api' ? `'{' || coalesce(string_agg('"' || i || '":' || ${eventDatesSql('e')}, ',' order by i) filter (where i < ?), '') || '}'` : `null::text`} as dates,
+       count(*)::int as n,
+       (array_agg(${isoText('e.start_time')} order by i desc) filter (where i < ?))[1] as last_start,
+       (array_agg(e.id::text order by i desc) filter (where i < ?))[1] as last_id
+     from e`,
+    [...params, q.limit, ...(style === 'api' ? [q.limit] : []), q.limit, q.limit],
+  );
+  const row = rows[0];
+  if (!row) throw new Error('list page query returned no row');
+  const count = Math.min(row.n, q.limit);
+  return {
+    items: row.items,
+    dates: row.dates,
+    count,
+    hasMore: row.n > q.limit,
+    last: row.last_start && row.last_id ? { startTime: new Date(row.last_start), id: row.last_id } : null,
+  };
 }
 
 /** The list query itself (`?` placeholders), for listWindow and for EXPLAIN and benchmarks. */
