@@ -116,6 +116,7 @@ export function CalendarWeek(props: {
         ...(d.description ? { description: d.description } : {}),
         createMeetLink: d.createMeetLink,
         ...(d.recurrence ? { recurrence: d.recurrence } : {}),
+        ...(d.dealId ? { links: { dealId: d.dealId } } : {}),
         idempotencyKey: createKey,
       }),
     onSuccess: (e) => {
@@ -140,6 +141,8 @@ export function CalendarWeek(props: {
         ...(d.description !== (original.description ?? '') ? { description: d.description } : {}),
         ...(timesChanged ? { startTime: d.startTime, endTime: d.endTime, timeZone: TIME_ZONE } : {}),
         ...(emails(d.attendees) !== emails(original.attendees.map((a) => a.email)) ? { attendees: d.attendees } : {}),
+        // Links are replaced whole: the meeting's contacts and company stay as they were.
+        ...(d.dealId !== (original.links.dealId ?? '') ? { links: { ...original.links, dealId: d.dealId || null } } : {}),
         ...(etag ? { expectedEtag: etag } : {}),
         ...(scope ? { scope } : {}),
       });

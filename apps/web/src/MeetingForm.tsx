@@ -13,6 +13,8 @@ export interface MeetingDraft {
   createMeetLink: boolean;
   /** A new meeting that repeats: its RRULE lines (null: once). */
   recurrence: string[] | null;
+  /** The CRM deal the meeting belongs to, as typed ('' = none); the server checks it. */
+  dealId: string;
 }
 
 const DURATIONS = [15, 30, 45, 60, 90, 120];
@@ -44,6 +46,7 @@ export function MeetingForm(props: {
   const [description, setDescription] = useState(e?.description ?? '');
   const [meet, setMeet] = useState(true);
   const [weekly, setWeekly] = useState(false);
+  const [dealId, setDealId] = useState(e?.links.dealId ?? '');
   const [localProblem, setLocalProblem] = useState<string | null>(null);
 
   const submit = (ev: FormEvent) => {
@@ -62,6 +65,7 @@ export function MeetingForm(props: {
       description,
       createMeetLink: meet,
       recurrence: weekly && !e ? weeklyOn(startTime) : null,
+      dealId: dealId.trim(),
     });
   };
 
@@ -76,11 +80,13 @@ export function MeetingForm(props: {
       return email ? `${email}: ${message}` : message;
     });
   const timeError = fields.startTime ?? fields.endTime;
-  const known = new Set(['summary', 'startTime', 'endTime', 'description', 'recurrence', 'timeZone']);
+  const known = new Set(['summary', 'startTime', 'endTime', 'description', 'recurrence', 'timeZone', 'links']);
+  // Only the deal is edited here; the API names it `links.dealId` (or `links` as a whole).
+  const dealError = fields['links.dealId'] ?? Object.entries(fields).find(([field]) => field === 'links' || field.startsWith('links.'))?.[1];
   const repeatError = fields.timeZone ?? Object.entries(fields).find(([field]) => field.startsWith('recurrence'))?.[1];
   // The weekday the meeting repeats on follows the date picked.
   const pickedStart = fromInputs(date, time);
-  const shownAtFields = Object.keys(fields).some((f) => known.has(f) || f.startsWith('attendees') || f.startsWith('recurrence'));
+  const shownAtFields = Object.keys(fields).some((f) => known.has(f) || f.startsWith('attendees') || f.startsWith('recurrence') || f.startsWith('links.'));
 
   return (
     <form className="panel meeting-form" onSubmit={submit} aria-label={e ? 'Edit meeting' : 'Schedule a meeting'} noValidate>
@@ -124,6 +130,11 @@ export function MeetingForm(props: {
             {m}
           </span>
         ))}
+      </label>
+      <label>
+        Deal <span className="muted small">(optional: the CRM deal id)</span>
+        <input name="dealId" value={dealId} onChange={(v) => setDealId(v.target.value)} placeholder="deal-42" autoComplete="off" spellCheck={false} />
+        {dealError && <span className="field-error">{dealError}</span>}
       </label>
       <label>
         Notes
