@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { fromInputs, toDateInput, toTimeInput } from './dates.ts';
 import type { ApiProblem } from './errors.ts';
 import { weekdayName, weeklyOn } from './recurrence.ts';
+import { SuggestedTimes, type Suggest } from './SuggestedTimes.tsx';
 
 export interface MeetingDraft {
   summary: string;
@@ -33,6 +34,8 @@ export function MeetingForm(props: {
   initialStart: Date;
   busy: boolean;
   problem: ApiProblem | null;
+  /** A new meeting's form suggests free times through this (absent: no suggestions). */
+  suggest?: Suggest;
   onSubmit: (draft: MeetingDraft) => void;
   onClose: () => void;
 }) {
@@ -40,6 +43,9 @@ export function MeetingForm(props: {
   const initialMinutes = e ? Math.round((e.endTime.getTime() - e.startTime.getTime()) / 60_000) : 30;
   const [summary, setSummary] = useState(e?.summary ?? '');
   const [date, setDate] = useState(toDateInput(e?.startTime ?? props.initialStart));
+  // The day suggestions start from: the date the rep typed, not one a picked suggestion filled in
+  // (picking must not reshuffle the list it was picked from).
+  const [suggestFrom, setSuggestFrom] = useState(date);
   const [time, setTime] = useState(toTimeInput(e?.startTime ?? props.initialStart));
   const [minutes, setMinutes] = useState(initialMinutes);
   const [attendees, setAttendees] = useState((e?.attendees ?? []).map((a) => a.email).join(', '));
@@ -104,7 +110,15 @@ export function MeetingForm(props: {
       <div className="row">
         <label>
           Date
-          <input name="date" type="date" value={date} onChange={(v) => setDate(v.target.value)} />
+          <input
+            name="date"
+            type="date"
+            value={date}
+            onChange={(v) => {
+              setDate(v.target.value);
+              setSuggestFrom(v.target.value);
+            }}
+          />
         </label>
         <label>
           Start
@@ -122,6 +136,18 @@ export function MeetingForm(props: {
         </label>
       </div>
       {timeError && <span className="field-error">{timeError}</span>}
+      {!e && props.suggest && (
+        <SuggestedTimes
+          suggest={props.suggest}
+          minutes={minutes}
+          fromDay={suggestFrom}
+          picked={pickedStart}
+          onPick={(slot) => {
+            setDate(toDateInput(slot.start));
+            setTime(toTimeInput(slot.start));
+          }}
+        />
+      )}
       <label>
         Attendees
         <textarea name="attendees" rows={2} value={attendees} onChange={(v) => setAttendees(v.target.value)} placeholder="buyer@example.com, cto@example.com" />
