@@ -117,9 +117,9 @@ export function App() {
   } else if (shown.kind === 'calendars') {
     body = <AdminCalendars client={client} mode={conn.mode} ownCalendarId={own?.calendarId ?? null} onView={(c) => go({ kind: 'calendar', calendarId: c.calendarId })} />;
   } else if (shown.kind === 'calendar') {
-    body = <CalendarWeek key={`calendar:${shown.calendarId}`} client={client} calendarId={shown.calendarId} onNotConnected={recheckConnection} />;
+    body = <CalendarWeek key={`calendar:${shown.calendarId}`} client={client} calendarId={shown.calendarId} owner={delegation ? shown.calendarId : null} onNotConnected={recheckConnection} />;
   } else if (own) {
-    body = <CalendarWeek key="mine" client={client} calendarId={undefined} onNotConnected={recheckConnection} />;
+    body = <CalendarWeek key="mine" client={client} calendarId={undefined} owner={delegation ? calendarName(own) : null} onNotConnected={recheckConnection} />;
   } else {
     body = (
       <ConnectPanel

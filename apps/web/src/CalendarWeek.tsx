@@ -1,7 +1,7 @@
 import type { CalendarClient, EventDetail, EventDTO } from '@calsync/client';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { addDays, formatDay, formatTime, formatWeek, nextHalfHour, parseDateInput, startOfWeek, toDateInput } from './dates.ts';
+import { addDays, formatDay, formatTime, formatWeek, nextHalfHour, parseDateInput, startOfWeek, TIME_ZONE, toDateInput } from './dates.ts';
 import { describeError, type ApiProblem } from './errors.ts';
 import { EventPanel } from './EventPanel.tsx';
 import { eventsKey, useLiveUpdates, type LiveStatus } from './live.ts';
@@ -10,9 +10,6 @@ import { ScopeDialog, type EditScope } from './ScopeDialog.tsx';
 import { WeekView } from './WeekView.tsx';
 
 type Panel = { kind: 'none' } | { kind: 'new'; start: Date } | { kind: 'event'; id: string; justCreated: boolean } | { kind: 'edit'; id: string; etag: string | null };
-
-/** The rep's time zone, so Google shows the meeting in it too (the page works in local time). */
-const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** A fresh idempotency key per form: a double click or a retried request still makes one meeting. */
 function newKey(): string {
@@ -34,10 +31,12 @@ function initialWeek(): Date {
 export function CalendarWeek(props: {
   client: CalendarClient;
   calendarId: string | undefined;
+  /** Whose calendar it is (an address, asked about with colleagues for free time); null in shared mode. */
+  owner: string | null;
   /** The API says the caller's own calendar is not connected (any more): the page re-reads the connection. */
   onNotConnected: () => void;
 }) {
-  const { client, calendarId, onNotConnected } = props;
+  const { client, calendarId, owner, onNotConnected } = props;
   const target = calendarId === undefined ? {} : { calendarId };
   const queryClient = useQueryClient();
   const [weekStart, setWeekStart] = useState(initialWeek);
@@ -116,6 +115,7 @@ export function CalendarWeek(props: {
         ...(d.description ? { description: d.description } : {}),
         createMeetLink: d.createMeetLink,
         ...(d.recurrence ? { recurrence: d.recurrence } : {}),
+        ...(d.dealId ? { links: { dealId: d.dealId } } : {}),
         idempotencyKey: createKey,
       }),
     onSuccess: (e) => {
@@ -140,6 +140,8 @@ export function CalendarWeek(props: {
         ...(d.description !== (original.description ?? '') ? { description: d.description } : {}),
         ...(timesChanged ? { startTime: d.startTime, endTime: d.endTime, timeZone: TIME_ZONE } : {}),
         ...(emails(d.attendees) !== emails(original.attendees.map((a) => a.email)) ? { attendees: d.attendees } : {}),
+        // Links are replaced whole: the meeting's contacts and company stay as they were.
+        ...(d.dealId !== (original.links.dealId ?? '') ? { links: { ...original.links, dealId: d.dealId || null } } : {}),
         ...(etag ? { expectedEtag: etag } : {}),
         ...(scope ? { scope } : {}),
       });
@@ -224,6 +226,11 @@ export function CalendarWeek(props: {
             initialStart={panel.start}
             busy={create.isPending}
             problem={problem}
+            suggest={{
+              queryKey: eventsKey(calendarId),
+              find: (query, signal) => client.calendar.findSlots.query({ ...target, ...query }, { signal }),
+              owner,
+            }}
             onSubmit={(d) => create.mutate(d)}
             onClose={() => open({ kind: 'none' })}
           />

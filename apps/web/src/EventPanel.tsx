@@ -70,6 +70,7 @@ export function EventPanel(props: {
           ))}
         </ul>
       )}
+      <CrmLinks links={e.links} />
       {e.description && <p className="description">{e.description}</p>}
       {e.htmlLink && (
         <p>
@@ -119,6 +120,33 @@ export function EventPanel(props: {
         </div>
       )}
     </section>
+  );
+}
+
+/** The CRM records the meeting belongs to (kept in Google too, so they survive edits made there). */
+function CrmLinks({ links }: { links: EventDTO['links'] }) {
+  if (!links.dealId && !links.companyId && links.contactIds.length === 0) return null;
+  return (
+    <dl className="crm-links" aria-label="CRM links">
+      {links.dealId && (
+        <div data-link="deal">
+          <dt>Deal</dt>
+          <dd>{links.dealId}</dd>
+        </div>
+      )}
+      {links.companyId && (
+        <div data-link="company">
+          <dt>Company</dt>
+          <dd>{links.companyId}</dd>
+        </div>
+      )}
+      {links.contactIds.length > 0 && (
+        <div data-link="contacts">
+          <dt>{links.contactIds.length === 1 ? 'Contact' : 'Contacts'}</dt>
+          <dd>{links.contactIds.join(', ')}</dd>
+        </div>
+      )}
+    </dl>
   );
 }
 

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { fromInputs, toDateInput, toTimeInput } from './dates.ts';
 import type { ApiProblem } from './errors.ts';
 import { weekdayName, weeklyOn } from './recurrence.ts';
+import { SuggestedTimes, type Suggest } from './SuggestedTimes.tsx';
 
 export interface MeetingDraft {
   summary: string;
@@ -13,6 +14,8 @@ export interface MeetingDraft {
   createMeetLink: boolean;
   /** A new meeting that repeats: its RRULE lines (null: once). */
   recurrence: string[] | null;
+  /** The CRM deal the meeting belongs to, as typed ('' = none); the server checks it. */
+  dealId: string;
 }
 
 const DURATIONS = [15, 30, 45, 60, 90, 120];
@@ -31,6 +34,8 @@ export function MeetingForm(props: {
   initialStart: Date;
   busy: boolean;
   problem: ApiProblem | null;
+  /** A new meeting's form suggests free times through this (absent: no suggestions). */
+  suggest?: Suggest;
   onSubmit: (draft: MeetingDraft) => void;
   onClose: () => void;
 }) {
@@ -38,12 +43,16 @@ export function MeetingForm(props: {
   const initialMinutes = e ? Math.round((e.endTime.getTime() - e.startTime.getTime()) / 60_000) : 30;
   const [summary, setSummary] = useState(e?.summary ?? '');
   const [date, setDate] = useState(toDateInput(e?.startTime ?? props.initialStart));
+  // The day suggestions start from: the date the rep typed, not one a picked suggestion filled in
+  // (picking must not reshuffle the list it was picked from).
+  const [suggestFrom, setSuggestFrom] = useState(date);
   const [time, setTime] = useState(toTimeInput(e?.startTime ?? props.initialStart));
   const [minutes, setMinutes] = useState(initialMinutes);
   const [attendees, setAttendees] = useState((e?.attendees ?? []).map((a) => a.email).join(', '));
   const [description, setDescription] = useState(e?.description ?? '');
   const [meet, setMeet] = useState(true);
   const [weekly, setWeekly] = useState(false);
+  const [dealId, setDealId] = useState(e?.links.dealId ?? '');
   const [localProblem, setLocalProblem] = useState<string | null>(null);
 
   const submit = (ev: FormEvent) => {
@@ -62,6 +71,7 @@ export function MeetingForm(props: {
       description,
       createMeetLink: meet,
       recurrence: weekly && !e ? weeklyOn(startTime) : null,
+      dealId: dealId.trim(),
     });
   };
 
@@ -76,11 +86,13 @@ export function MeetingForm(props: {
       return email ? `${email}: ${message}` : message;
     });
   const timeError = fields.startTime ?? fields.endTime;
-  const known = new Set(['summary', 'startTime', 'endTime', 'description', 'recurrence', 'timeZone']);
+  const known = new Set(['summary', 'startTime', 'endTime', 'description', 'recurrence', 'timeZone', 'links']);
+  // Only the deal is edited here; the API names it `links.dealId` (or `links` as a whole).
+  const dealError = fields['links.dealId'] ?? Object.entries(fields).find(([field]) => field === 'links' || field.startsWith('links.'))?.[1];
   const repeatError = fields.timeZone ?? Object.entries(fields).find(([field]) => field.startsWith('recurrence'))?.[1];
   // The weekday the meeting repeats on follows the date picked.
   const pickedStart = fromInputs(date, time);
-  const shownAtFields = Object.keys(fields).some((f) => known.has(f) || f.startsWith('attendees') || f.startsWith('recurrence'));
+  const shownAtFields = Object.keys(fields).some((f) => known.has(f) || f.startsWith('attendees') || f.startsWith('recurrence') || f.startsWith('links.'));
 
   return (
     <form className="panel meeting-form" onSubmit={submit} aria-label={e ? 'Edit meeting' : 'Schedule a meeting'} noValidate>
@@ -98,7 +110,15 @@ export function MeetingForm(props: {
       <div className="row">
         <label>
           Date
-          <input name="date" type="date" value={date} onChange={(v) => setDate(v.target.value)} />
+          <input
+            name="date"
+            type="date"
+            value={date}
+            onChange={(v) => {
+              setDate(v.target.value);
+              setSuggestFrom(v.target.value);
+            }}
+          />
         </label>
         <label>
           Start
@@ -116,6 +136,18 @@ export function MeetingForm(props: {
         </label>
       </div>
       {timeError && <span className="field-error">{timeError}</span>}
+      {!e && props.suggest && (
+        <SuggestedTimes
+          suggest={props.suggest}
+          minutes={minutes}
+          fromDay={suggestFrom}
+          picked={pickedStart}
+          onPick={(slot) => {
+            setDate(toDateInput(slot.start));
+            setTime(toTimeInput(slot.start));
+          }}
+        />
+      )}
       <label>
         Attendees
         <textarea name="attendees" rows={2} value={attendees} onChange={(v) => setAttendees(v.target.value)} placeholder="buyer@example.com, cto@example.com" />
@@ -124,6 +156,11 @@ export function MeetingForm(props: {
             {m}
           </span>
         ))}
+      </label>
+      <label>
+        Deal <span className="muted small">(optional: the CRM deal id)</span>
+        <input name="dealId" value={dealId} onChange={(v) => setDealId(v.target.value)} placeholder="deal-42" autoComplete="off" spellCheck={false} />
+        {dealError && <span className="field-error">{dealError}</span>}
       </label>
       <label>
         Notes

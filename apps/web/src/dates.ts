@@ -2,6 +2,9 @@
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The rep's time zone: Google shows their meetings in it, and working hours are theirs in it. */
+export const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 /** Monday 00:00 of the week containing `d` (weeks start on Monday, as in most of Europe and ISO 8601). */
 export function startOfWeek(d: Date): Date {
   const day = new Date(d.getFullYear(), d.getMonth(), d.getDate());

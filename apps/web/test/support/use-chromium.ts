@@ -7,9 +7,10 @@ import { CHROMIUM, haveChromium, OUTPUT } from './chromium.ts';
 export interface Chromium {
   /**
    * A page in a browser context of its own (its own localStorage, where the page keeps its
-   * token): one per signed-in user, as if each sat at their own computer.
+   * token): one per signed-in user, as if each sat at their own computer. In UTC unless
+   * `timezoneId` says where that computer is.
    */
-  newPage(): Promise<Page>;
+  newPage(options?: { timezoneId?: string }): Promise<Page>;
   /** What went wrong in any page: uncaught errors, console errors, a file of the page missing. */
   readonly errors: string[];
   /** Every URL any page requested: the token must never be in one. */
@@ -41,9 +42,9 @@ export function useChromium(): Chromium {
   return {
     errors,
     requests,
-    async newPage() {
+    async newPage(options = {}) {
       if (!browser) throw new Error('Chromium is not running here: use it in a test or a hook of the suite that set it up');
-      const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, locale: 'en-GB', timezoneId: 'UTC' });
+      const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, locale: 'en-GB', timezoneId: options.timezoneId ?? 'UTC' });
       const page = await context.newPage();
       page.on('pageerror', (err) => errors.push(err.message));
       // Refused API calls (400, 404, 412) are expected in these tests; anything else going wrong is not.
