@@ -4,12 +4,21 @@ import type { BenchServer, BenchSystem } from '../system.ts';
 import { sampleRss } from '../util/rss.ts';
 import { round } from '../util/stats.ts';
 
+/** The one-off full sync's numbers, for rows that compare with it (the recurring calendar's). */
+export interface FullSyncSummary {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  peakMb: number;
+  listCalls: number;
+}
+
 /**
  * A calendar of `syncEvents` events appears in Google; `calendar.sync {full: true}` over the API
  * copies it, end to end (listing pages, upserts, the sweep for ghosts). Returns the ids seeded,
  * for the scenarios that edit them later.
  */
-export async function fullSyncScenario(system: BenchSystem, server: BenchServer, sizes: Sizes): Promise<{ results: Result[]; ids: string[] }> {
+export async function fullSyncScenario(system: BenchSystem, server: BenchServer, sizes: Sizes): Promise<{ results: Result[]; ids: string[]; summary: FullSyncSummary }> {
   const { ids } = system.emulator.control.seedEvents(system.calendarId, sizes.syncEvents);
   system.emulator.control.resetStats();
   const rss = sampleRss(server.pid);
@@ -32,6 +41,7 @@ export async function fullSyncScenario(system: BenchSystem, server: BenchServer,
   };
   return {
     ids,
+    summary: { events: ids.length, seconds: round(seconds, 2), eventsPerSecond: Math.round(ids.length / seconds), peakMb: round(memory.peakMb, 1), listCalls: stats['events.list'] },
     results: [
       result('full sync throughput', Math.round(ids.length / seconds), 'events/s', { op: '>=', value: 10_000 }, details),
       result('full sync peak server RSS', round(memory.peakMb, 1), 'MB', { op: '<', value: 300 }, details),
