@@ -1,6 +1,7 @@
 import type { Sizes } from '../modes.ts';
 import { result, type Result } from '../report.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
+import { cpuMeter } from '../util/cpu.ts';
 import { sampleRss } from '../util/rss.ts';
 import { round } from '../util/stats.ts';
 
@@ -11,6 +12,8 @@ export interface FullSyncSummary {
   eventsPerSecond: number;
   peakMb: number;
   listCalls: number;
+  /** CPU seconds of the sync: the server, the emulator (the bench process), PostgreSQL. */
+  cpu: { serverS: number; benchS: number; postgresS: number };
 }
 
 /**
@@ -22,10 +25,12 @@ export async function fullSyncScenario(system: BenchSystem, server: BenchServer,
   const { ids } = system.emulator.control.seedEvents(system.calendarId, sizes.syncEvents);
   system.emulator.control.resetStats();
   const rss = sampleRss(server.pid);
+  const cpuMeasure = await cpuMeter(system.sql, system.databaseUrl, server.pid);
   const started = performance.now();
   const outcome = await server.client.calendar.sync.mutate({ full: true });
   const seconds = (performance.now() - started) / 1000;
   const memory = rss.stop();
+  const cpu = await cpuMeasure.stop();
   const stats = system.emulator.control.stats();
 
   const rows = await system.sql.query<{ n: string }>(`select count(*) as n from calendar_events where calendar_id = $1 and status <> 'cancelled'`, [system.calendarId]);
@@ -37,11 +42,12 @@ export async function fullSyncScenario(system: BenchSystem, server: BenchServer,
     seconds: round(seconds, 2),
     outcome,
     listCalls: stats['events.list'],
+    cpu,
     rss: { startMb: round(memory.startMb, 1), endMb: round(memory.endMb, 1), samples: memory.samples, hwmReset: memory.hwmReset },
   };
   return {
     ids,
-    summary: { events: ids.length, seconds: round(seconds, 2), eventsPerSecond: Math.round(ids.length / seconds), peakMb: round(memory.peakMb, 1), listCalls: stats['events.list'] },
+    summary: { events: ids.length, seconds: round(seconds, 2), eventsPerSecond: Math.round(ids.length / seconds), peakMb: round(memory.peakMb, 1), listCalls: stats['events.list'], cpu },
     results: [
       result('full sync throughput', Math.round(ids.length / seconds), 'events/s', { op: '>=', value: 10_000 }, details),
       result('full sync peak server RSS', round(memory.peakMb, 1), 'MB', { op: '<', value: 300 }, details),

@@ -6,6 +6,7 @@ import { info, result, type Result } from '../report.ts';
 import { middleWeek, seedEvents } from '../seed.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
 import { httpLoad, pooled } from '../util/load.ts';
+import { cpuMeter } from '../util/cpu.ts';
 import { sampleRss } from '../util/rss.ts';
 import { round } from '../util/stats.ts';
 import type { FullSyncSummary } from './full-sync.ts';
@@ -44,10 +45,12 @@ export async function recurringScenario(
 
     control.resetStats();
     const rss = sampleRss(server.pid);
+    const cpuMeasure = await cpuMeter(system.sql, system.databaseUrl, server.pid);
     const started = performance.now();
     const outcome = await server.client.calendar.sync.mutate({ full: true });
     const seconds = (performance.now() - started) / 1000;
     const memory = rss.stop();
+    const cpu = await cpuMeasure.stop();
     const stats = control.stats();
 
     // Google's side, listed the same way after the measurement: every live occurrence, once.
@@ -76,6 +79,7 @@ export async function recurringScenario(
       outcome,
       listCalls: stats['events.list'],
       googleCalls: stats.total,
+      cpu,
       rss: { startMb: round(memory.startMb, 1), endMb: round(memory.endMb, 1), samples: memory.samples, hwmReset: memory.hwmReset },
       oneOff: oneOff ?? null,
     };
@@ -83,6 +87,12 @@ export async function recurringScenario(
       result('recurring full sync throughput', Math.round(eventsPerSecond), 'occurrences/s', { op: '>=', value: 10_000 }, syncDetails),
       ...(oneOff ? [info('  recurring / one-off full sync, events/s', round(eventsPerSecond / oneOff.eventsPerSecond, 2), 'x', { recurring: Math.round(eventsPerSecond), oneOff: oneOff.eventsPerSecond })] : []),
       info('  recurring full sync: list calls (occurrences + series)', stats['events.list'], `calls, ${round(seconds, 2)} s`),
+      info('  recurring full sync: CPU ms per 1,000 occurrences, server / emulator / PostgreSQL', perThousand(cpu.serverS, occurrences), `/ ${perThousand(cpu.benchS, occurrences)} / ${perThousand(cpu.postgresS, occurrences)}`, { cpu }),
+      ...(oneOff
+        ? [
+            info('  one-off full sync: CPU ms per 1,000 events, server / emulator / PostgreSQL', perThousand(oneOff.cpu.serverS, oneOff.events), `/ ${perThousand(oneOff.cpu.benchS, oneOff.events)} / ${perThousand(oneOff.cpu.postgresS, oneOff.events)}`, { cpu: oneOff.cpu }),
+          ]
+        : []),
       result('recurring full sync peak server RSS', round(memory.peakMb, 1), 'MB', { op: '<', value: 300 }, syncDetails),
       ...(oneOff ? [info('  recurring / one-off peak server RSS', round(memory.peakMb / oneOff.peakMb, 2), 'x', { recurringMb: round(memory.peakMb, 1), oneOffMb: oneOff.peakMb })] : []),
     ];
@@ -93,6 +103,8 @@ export async function recurringScenario(
     await server.process.stop();
   }
 }
+
+const perThousand = (seconds: number, events: number): number => round((seconds * 1e6) / events, 1);
 
 /** Every live occurrence Google lists for the recurring calendar (singleEvents), by id. */
 async function listOccurrences(system: BenchSystem): Promise<{ ids: Set<string> }> {
