@@ -84,7 +84,9 @@ export async function recurringScenario(
       oneOff: oneOff ?? null,
     };
     const rows: Result[] = [
-      result('recurring full sync throughput', Math.round(eventsPerSecond), 'occurrences/s', { op: '>=', value: 10_000 }, syncDetails),
+      // No target of its own: the one-off row's 10,000 events/s is for the emulator's bare seeded
+      // events; these carry attendees, Meet and descriptions (~1.6 KB each from Google).
+      info('recurring full sync throughput', Math.round(eventsPerSecond), 'occurrences/s', syncDetails),
       ...(oneOff ? [info('  recurring / one-off full sync, events/s', round(eventsPerSecond / oneOff.eventsPerSecond, 2), 'x', { recurring: Math.round(eventsPerSecond), oneOff: oneOff.eventsPerSecond })] : []),
       info('  recurring full sync: list calls (occurrences + series)', stats['events.list'], `calls, ${round(seconds, 2)} s`),
       info('  recurring full sync: CPU ms per 1,000 occurrences, server / emulator / PostgreSQL', perThousand(cpu.serverS, occurrences), `/ ${perThousand(cpu.benchS, occurrences)} / ${perThousand(cpu.postgresS, occurrences)}`, { cpu }),
