@@ -8,6 +8,7 @@ import { idleRssScenario } from './scenarios/idle-rss.ts';
 import { incrementalSyncScenario } from './scenarios/incremental-sync.ts';
 import { listEventsScenario } from './scenarios/list-events.ts';
 import { notificationStormScenario } from './scenarios/notification-storm.ts';
+import { recurringScenario } from './scenarios/recurring.ts';
 import { watchCalendar } from './scenarios/push.ts';
 import { webhookVisibleScenario } from './scenarios/webhook-visible.ts';
 import { startBenchSystem } from './system.ts';
@@ -19,7 +20,8 @@ fresh database, dropped at the end), the Google emulator over HTTP and the real 
 Prints a table and writes bench/results/<mode>-<date>.json and bench/results/latest-<mode>.json.
   --quick        CI sizes (100k listed rows, 20k synced events, 20 samples)
   --only list    only the first server: idle RSS, Google calls per operation, listEvents
-  --only sync    only the second server: full and incremental sync, webhook to visible, storm
+  --only sync    only the second server: full and incremental sync, webhook to visible, storm;
+                 then a calendar of weekly series (200, quick 20): full sync, listEvents vs one-off
   --profile      the server processes run with --cpu-prof; profiles go to bench/results/profiles/
                  (open them in Chrome DevTools or speedscope)
 Exit code 0 when every scenario ran (missed targets included), 1 when one could not run.`;
@@ -106,6 +108,9 @@ try {
         await step('notification storm', () => notificationStormScenario(system, synced.ids, sizes), (r) => r);
       }
     }
+    // Phase 3: a calendar of weekly series (issue 14), synced by a fresh server of its own, then
+    // listed against the one-off list dataset.
+    await step(`full sync of ${sizes.recurringSeries} weekly series`, () => recurringScenario(system, syncServer, synced?.summary, sizes, log), (r) => r);
   }
 } catch (err) {
   broken = true;

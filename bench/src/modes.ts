@@ -11,9 +11,11 @@ export interface Sizes {
   syncEvents: number;
   samples: number;
   stormEdits: number;
+  /** Weekly series over two years in the recurring calendar (~104 occurrences each). */
+  recurringSeries: number;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
-  full: { listRows: 1_000_000, listSeconds: 12, listRounds: 4, hiccupSeconds: 10, syncEvents: 100_000, samples: 50, stormEdits: 1000 },
-  quick: { listRows: 100_000, listSeconds: 4, listRounds: 2, hiccupSeconds: 3, syncEvents: 20_000, samples: 20, stormEdits: 1000 },
+  full: { listRows: 1_000_000, listSeconds: 12, listRounds: 4, hiccupSeconds: 10, syncEvents: 100_000, samples: 50, stormEdits: 1000, recurringSeries: 200 },
+  quick: { listRows: 100_000, listSeconds: 4, listRounds: 2, hiccupSeconds: 3, syncEvents: 20_000, samples: 20, stormEdits: 1000, recurringSeries: 20 },
 };

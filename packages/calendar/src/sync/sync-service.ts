@@ -132,11 +132,21 @@ export class SyncService {
       } else {
         result = await this.full(ref, startedAt);
       }
-      // The series' rules: listed in full with every full listing, and followed incrementally
-      // only when occurrences of a series changed (one more list call then, none otherwise).
-      if (result.fullSync || !seriesSyncToken) series = await this.listSeries(ref, undefined, startedAt);
-      else if (result.recurringTouched) series = await this.listSeries(ref, seriesSyncToken, startedAt);
-      await saveSyncToken(em, calendarId, { syncToken: result.nextSyncToken, seriesSyncToken: series?.nextSyncToken }, result.fullSync);
+      // The series' rules, only when the listing had occurrences of a series (one more listing
+      // then, none otherwise): in full with a full listing or without a series cursor, else
+      // incrementally. Google cannot list only the series: their listing brings every one-off
+      // event again, which doubled the full sync of a calendar without any series.
+      let seriesSyncTokenAfter: string | null | undefined;
+      if (result.recurringTouched) {
+        series = await this.listSeries(ref, result.fullSync ? undefined : (seriesSyncToken ?? undefined), startedAt);
+        seriesSyncTokenAfter = series.nextSyncToken;
+      } else if (result.fullSync) {
+        // No live occurrence of any series: the series we knew are gone. Without a cursor, the
+        // next sync that brings an occurrence lists the series in full.
+        await deleteSeriesAbsentFrom(this.deps.em.fork(), calendarId, new Set(), startedAt);
+        seriesSyncTokenAfter = null;
+      }
+      await saveSyncToken(em, calendarId, { syncToken: result.nextSyncToken, seriesSyncToken: seriesSyncTokenAfter }, result.fullSync);
     } catch (error) {
       this.notify((o) => o.onSyncError?.({ calendarId, kind, error, durationMs: performance.now() - t0 }));
       throw error;

@@ -35,19 +35,20 @@ export async function markSyncStarted(em: EntityManager, calendarId: string): Pr
 
 /**
  * Saves the cursors only after every page they cover is committed (a crash re-syncs from the old
- * ones). A series cursor left undefined stays as it is.
+ * ones). A series cursor left undefined stays as it is; null clears it.
  */
 export async function saveSyncToken(
   em: EntityManager,
   calendarId: string,
-  tokens: { syncToken: string; seriesSyncToken: string | undefined },
+  tokens: { syncToken: string; seriesSyncToken: string | null | undefined },
   fullSync: boolean,
 ): Promise<void> {
   await em.execute(
-    `update calendar_sync_states set sync_token = ?, series_sync_token = coalesce(?, series_sync_token), last_sync_at = now(),
+    `update calendar_sync_states set sync_token = ?,
+       series_sync_token = case when ? then series_sync_token else ? end, last_sync_at = now(),
        last_full_sync_at = case when ? then now() else last_full_sync_at end, updated_at = now()
      where calendar_id = ?`,
-    [tokens.syncToken, tokens.seriesSyncToken ?? null, fullSync, calendarId],
+    [tokens.syncToken, tokens.seriesSyncToken === undefined, tokens.seriesSyncToken ?? null, fullSync, calendarId],
   );
 }
 
