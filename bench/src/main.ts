@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { SIZES } from './modes.ts';
 import { buildReport, failed, formatTable, writeReport, type Mode, type Result } from './report.ts';
+import { findSlotsScenario } from './scenarios/find-slots.ts';
 import { fullSyncScenario } from './scenarios/full-sync.ts';
 import { googleCallsScenario } from './scenarios/google-calls.ts';
 import { idleRssScenario } from './scenarios/idle-rss.ts';
@@ -19,7 +20,7 @@ Measures the hot paths against real PostgreSQL (DATABASE_URL's server, else an e
 fresh database, dropped at the end), the Google emulator over HTTP and the real server process.
 Prints a table and writes bench/results/<mode>-<date>.json and bench/results/latest-<mode>.json.
   --quick        CI sizes (100k listed rows, 20k synced events, 20 samples)
-  --only list    only the first server: idle RSS, Google calls per operation, listEvents
+  --only list    only the first server: idle RSS, Google calls per operation, listEvents, findSlots
   --only sync    only the second server: full and incremental sync, webhook to visible, storm;
                  then a calendar of weekly series (200, quick 20): full sync, listEvents vs one-off
   --profile      the server processes run with --cpu-prof; profiles go to bench/results/profiles/
@@ -83,6 +84,8 @@ try {
     await step('idle server RSS', () => idleRssScenario(server), (r) => r);
     await step('Google calls per operation', () => googleCallsScenario(system, server), (r) => r);
     await step(`listEvents over ${sizes.listRows.toLocaleString('en-US')} rows`, () => listEventsScenario(system, server, sizes, log), (r) => r);
+    // On the list benchmark's table: five reps' calendars join its rows.
+    await step('findSlots for 5 users over 2 weeks', () => findSlotsScenario(system, server, sizes, log), (r) => r);
     await server.process.stop();
   }
 

@@ -11,6 +11,7 @@ export const API_METHODS = [
   'events.delete',
   'events.watch',
   'channels.stop',
+  'freebusy.query',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];

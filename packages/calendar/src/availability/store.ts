@@ -14,10 +14,14 @@ export async function busyTimes(em: EntityManager, q: { calendarIds: readonly st
   const out = new Map<string, Interval[]>(q.calendarIds.map((id) => [id, []]));
   if (q.calendarIds.length === 0) return out;
   // All-day rows move by up to a day once placed in the zone: read a day more on each side.
+  // The calendars as literal values (at most 50): the planner then estimates each from its own
+  // statistics. Behind a subquery it assumed a share of the whole table (one calendar of 1M rows
+  // beside them), costed the plan past JIT's and parallel query's thresholds, and each call paid
+  // 50-100 ms of JIT compilation and worker start for 0.5 ms of index scans.
   const { parts, params } = overlapTiers({
     select: 'calendar_id, start_time, end_time, all_day',
-    where: `calendar_id = any(array(select jsonb_array_elements_text(?::jsonb))) and transparency = 'opaque' and self_response_status is distinct from 'declined'`,
-    whereParams: [JSON.stringify(q.calendarIds)],
+    where: `calendar_id in (${q.calendarIds.map(() => '?').join(', ')}) and transparency = 'opaque' and self_response_status is distinct from 'declined'`,
+    whereParams: [...q.calendarIds],
     timeMin: new Date(q.timeMin.getTime() - DAY_MS),
     timeMax: new Date(q.timeMax.getTime() + DAY_MS),
   });

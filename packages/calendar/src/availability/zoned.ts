@@ -21,8 +21,28 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * Wall clocks already computed, per zone and exact instant. formatToParts is the slot search's main
+ * cost (a few microseconds a call, several calls per working day); the same instants come back within
+ * one search (a day's probe a day ahead is the next-but-one day's probe a day back) and across
+ * searches of the same weeks. Exact: nothing is assumed about where offsets change.
+ */
+const wallClocks = new Map<string, number>();
+const MAX_REMEMBERED = 50_000;
+
 /** The wall clock in `timeZone` at instant `ms`, as if that wall clock were UTC (ms). */
 function wallClock(ms: number, timeZone: string): number {
+  const key = `${timeZone} ${ms}`;
+  let wall = wallClocks.get(key);
+  if (wall === undefined) {
+    if (wallClocks.size >= MAX_REMEMBERED) wallClocks.clear();
+    wall = computeWallClock(ms, timeZone);
+    wallClocks.set(key, wall);
+  }
+  return wall;
+}
+
+function computeWallClock(ms: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   return Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0) + (ms % 1000 + 1000) % 1000;

@@ -1,8 +1,9 @@
-/** Google Calendar v3 event, channel and calendar routes (the part the client library calls). */
+/** Google Calendar v3 event, channel, calendar and free/busy routes (the part the client library calls). */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Auth } from '../auth.ts';
 import type { Gate } from '../gate.ts';
 import { ApiError, invalidParam, notFound } from '../errors.ts';
+import { freeBusy, parseFreeBusyQuery } from '../freebusy.ts';
 import { isObject, renderEvent, type JsonObject } from '../event.ts';
 import { seriesRule } from '../instances.ts';
 import type { InstancesQuery, ListQuery, Lister } from '../list.ts';
@@ -148,6 +149,15 @@ export function apiRouter(deps: ApiDeps): Router {
     api('channels.stop', 'read', (req, res) => {
       push.stop(bodyOf(req));
       res.status(204).end();
+    }),
+  );
+
+  // One call for many calendars: each is looked up as the other routes do, and one the caller may
+  // not read is an error inside the answer (notFound), not a failed call.
+  router.post(
+    '/calendar/v3/freeBusy',
+    api('freebusy.query', 'read', (req, res, actor) => {
+      res.json(freeBusy(store, parseFreeBusyQuery(bodyOf(req)), (id) => calendarFor(store, actor, id)));
     }),
   );
 
