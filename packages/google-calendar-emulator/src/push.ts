@@ -66,6 +66,8 @@ const CHANNEL_ID = /^[A-Za-z0-9\-_+/=]{1,64}$/;
 
 export class Push {
   private channels = new Map<string, Channel>();
+  /** The same channels by calendar: a change notifies its calendar's few, not a scan of 10,000. */
+  private byCalendar = new Map<string, Set<Channel>>();
   private global: NotificationSwitches = {};
   private perCalendar = new Map<string, NotificationSwitches>();
   private held: Notification[] = [];
@@ -105,6 +107,12 @@ export class Push {
       stopped: false,
     };
     this.channels.set(id, channel);
+    let ofCalendar = this.byCalendar.get(channel.calendarId);
+    if (!ofCalendar) {
+      ofCalendar = new Set();
+      this.byCalendar.set(channel.calendarId, ofCalendar);
+    }
+    ofCalendar.add(channel);
     // Google confirms a new channel with a `sync` message before any change is reported.
     this.route({ channel, state: 'sync', number: 1 }, { bypassFaults: true });
     const out: ChannelResource = {
@@ -125,13 +133,16 @@ export class Push {
     }
     channel.stopped = true;
     this.channels.delete(channel.id);
+    const ofCalendar = this.byCalendar.get(channel.calendarId);
+    ofCalendar?.delete(channel);
+    if (ofCalendar?.size === 0) this.byCalendar.delete(channel.calendarId);
   }
 
   /** Every active, unexpired channel of the calendar hears about the change. */
   changed(calendarId: string): void {
     const now = this.opts.now();
-    for (const channel of this.channels.values()) {
-      if (channel.calendarId !== calendarId || channel.expirationMs <= now) continue;
+    for (const channel of this.byCalendar.get(calendarId) ?? []) {
+      if (channel.expirationMs <= now) continue;
       channel.messageNumber += 1;
       this.route({ channel, state: 'exists', number: channel.messageNumber }, { bypassFaults: false });
     }
@@ -174,6 +185,7 @@ export class Push {
   reset(): void {
     for (const c of this.channels.values()) c.stopped = true;
     this.channels.clear();
+    this.byCalendar.clear();
     this.held = [];
     this.global = {};
     this.perCalendar.clear();
