@@ -27,7 +27,8 @@ export interface BenchSystem {
   calendarId: string;
   /** Two connections for the bench's own reads and writes (seeding, polling rows). */
   sql: pg.Pool;
-  startServer(): Promise<BenchServer>;
+  /** `env` is added to (and overrides) the bench's environment, e.g. another database or delegation mode. */
+  startServer(env?: Record<string, string>): Promise<BenchServer>;
   close(): Promise<void>;
 }
 
@@ -56,8 +57,8 @@ export async function startBenchSystem(opts: { cpuProfileDir?: string | undefine
     key: backing.key,
     calendarId: backing.calendarId,
     sql,
-    async startServer() {
-      const proc = await startServerProcess(backing.env, { cpuProfileDir: opts.cpuProfileDir, startTimeoutMs: START_TIMEOUT_MS });
+    async startServer(env = {}) {
+      const proc = await startServerProcess({ ...backing.env, ...env }, { cpuProfileDir: opts.cpuProfileDir, startTimeoutMs: START_TIMEOUT_MS });
       servers.add(proc);
       const { token, client } = await clientFor(proc.url, 'bench-user', { expiresIn: TOKEN_LIFETIME });
       return {

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import type pg from 'pg';
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux the bench runs on. */
+const CLOCK_TICKS = 100;
+
+export interface CpuMeter {
+  /** CPU seconds since the meter started: the server process, this process (emulator and load), and the database's backends serving our database. */
+  stop(): Promise<{ serverS: number; benchS: number; postgresS: number; wallS: number }>;
+}
+
+/**
+ * Where a phase's CPU went. PostgreSQL is counted over the backends connected to `database`
+ * (seen at the start and the end; a backend that came and went in between is missed).
+ */
+export async function cpuMeter(opts: { serverPid: number; sql: pg.Pool; database: string }): Promise<CpuMeter> {
+  const backends = async () =>
+    (await opts.sql.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [opts.database])).rows.map((r) => r.pid);
+  const startPids = await backends();
+  const pgStart = new Map(startPids.map((pid) => [pid, cpuSeconds(pid)]));
+  const serverStart = cpuSeconds(opts.serverPid);
+  const benchStart = process.cpuUsage();
+  const wallStart = performance.now();
+  return {
+    async stop() {
+      const wallS = (performance.now() - wallStart) / 1000;
+      const bench = process.cpuUsage(benchStart);
+      const serverS = cpuSeconds(opts.serverPid) - serverStart;
+      let postgresS = 0;
+      for (const pid of new Set([...startPids, ...(await backends())])) postgresS += cpuSeconds(pid) - (pgStart.get(pid) ?? 0);
+      const r = (v: number) => Math.round(v * 100) / 100;
+      return { serverS: r(serverS), benchS: r((bench.user + bench.system) / 1e6), postgresS: r(postgresS), wallS: r(wallS) };
+    },
+  };
+}
