@@ -246,11 +246,24 @@ export class SyncScheduler {
   /** A place came free: the calendar that has waited longest for one starts. */
   private startQueued(): void {
     while (!this.stopped && this.running < this.opts.maxConcurrent) {
-      const next = this.lone.shift() ?? this.queue.shift();
+      const next = this.nextQueued();
       if (!next) return;
       next.queued = false;
       if (next.pending && !next.running) this.start(next);
     }
+  }
+
+  /**
+   * The next calendar to get a place: the oldest lone change; one that became a burst while it
+   * waited (more requests came: a storm's leading sync) moves over to the bursts' queue, so a
+   * thousand storms starting at once do not hold up a quiet calendar's change.
+   */
+  private nextQueued(): CalendarSlot | undefined {
+    for (let slot = this.lone.shift(); slot; slot = this.lone.shift()) {
+      if (slot.burstSince === null) return slot;
+      this.queue.push(slot);
+    }
+    return this.queue.shift();
   }
 
   /** Forgets calendars that have had nothing to do for a while; their budget would be full anyway. */
