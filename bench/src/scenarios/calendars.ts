@@ -2,6 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@calsync/db/testing';
 import type { QuotaStats } from '@calsync/google-calendar-emulator';
 import { clientFor, type UserClient } from '@calsync/server/test/support/client.ts';
 import { parseSamples, type Sample } from '@calsync/server/test/support/prometheus.ts';
+import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import superjson from 'superjson';
 import type { Sizes } from '../modes.ts';
@@ -9,7 +10,7 @@ import { info, result, type Result } from '../report.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
 import { cpuMeter, type CpuMeter } from '../util/cpu.ts';
 import { httpLoad, httpLoadAtRate, type LoadResult } from '../util/load.ts';
-import { readMemory, steadyRss } from '../util/rss.ts';
+import { readMemory, rssBreakdown, steadyRss } from '../util/rss.ts';
 import { round, summarize } from '../util/stats.ts';
 import { pollUntil, sleep } from '../util/time.ts';
 
@@ -282,6 +283,7 @@ export async function onboardingScenario(b: CalendarsBench, log: (m: string) => 
     emulatorSeedSeconds: b.seedSeconds,
     cpuSeconds: cpuUsed,
     cpuMsPerCalendar: perItem(cpuUsed, others.length),
+    machine: machineShare(cpuUsed),
   };
   return [
     info(`calendars: onboarding ${others.length.toLocaleString('en-US')} (connect + watch + initial sync)`, round(seconds, 1), 's', details),
@@ -382,6 +384,7 @@ export async function renewalScenario(b: CalendarsBench, log: (m: string) => voi
     repsAtWork: { reps: workers.length, calls: users.calls, createEventLatencyMs: users.latency, errors: users.errors.length, errorExamples: users.errors.slice(0, 5) },
     cpuSeconds: cpuUsed,
     cpuMsPerCalendar: perItem(cpuUsed, before.size),
+    machine: machineShare(cpuUsed),
     settings: { JOB_CONCURRENCY: 'default (8)', JOB_CALENDARS_PER_MINUTE: 0, projectQuotaPerMinute: PROJECT_QUOTA_PER_MINUTE },
   };
   return [
@@ -420,6 +423,8 @@ export async function stormsScenario(b: CalendarsBench, log: (m: string) => void
   const quiet = await b.client(quietRep);
   const quietIds = b.eventIds.get(quietRep) ?? [];
   const latencies: number[] = [];
+  /** Per sample, ms after the edit: the notification recorded, the sync started, its token saved, visible in listEvents. */
+  const stages: Array<{ recorded: number; syncStarted: number; saved: number; visible: number }> = [];
   let timedOut = 0;
   let stormOver = false;
   const sampler = (async () => {
@@ -427,6 +432,7 @@ export async function stormsScenario(b: CalendarsBench, log: (m: string) => void
       const id = quietIds[i % quietIds.length] as string;
       const summary = `Moved by the buyer during the storms (${i})`;
       const t0 = performance.now();
+      const editedAt = Date.now();
       control.editEvent(quietRep, id, { summary });
       try {
         await pollUntil(
@@ -440,7 +446,16 @@ export async function stormsScenario(b: CalendarsBench, log: (m: string) => void
         // Counted at the timeout: the percentiles stay a lower bound, and the run goes on.
         timedOut++;
       }
-      if (!stormOver) latencies.push(performance.now() - t0);
+      if (!stormOver) {
+        latencies.push(performance.now() - t0);
+        const r = await b.sql.query<{ n: Date | null; s: Date | null; l: Date | null }>(
+          'select last_notification_at as n, sync_started_at as s, last_sync_at as l from calendar_sync_states where calendar_id = $1',
+          [quietRep],
+        );
+        const row = r.rows[0];
+        const after = (d: Date | null | undefined) => (d ? d.getTime() - editedAt : Number.NaN);
+        stages.push({ recorded: after(row?.n), syncStarted: after(row?.s), saved: after(row?.l), visible: Math.round(performance.now() - t0) });
+      }
       await sleep(QUIET_GAP_MS);
     }
   })();
@@ -522,7 +537,8 @@ export async function stormsScenario(b: CalendarsBench, log: (m: string) => void
     apiCalls: calls,
     cpuSecondsUntilApplied: cpuUsed,
     cpuMsPerNotification: perItem(cpuUsed, edits),
-    quietCalendar: { rep: quietRep, samples: latencies.length, timedOut, latencyMs: latency, gapMs: QUIET_GAP_MS },
+    machine: machineShare(cpuUsed),
+    quietCalendar: { rep: quietRep, samples: latencies.length, timedOut, latencyMs: latency, gapMs: QUIET_GAP_MS, stagesMs: stages },
   };
   return [
     result(`calendars: storms on ${stormed.length.toLocaleString('en-US')} calendars (${b.sizes.stormEditsPerCalendar} each): list calls per calendar, max`, dist.max, 'calls', { op: '<=', value: 3 }, details),
@@ -570,6 +586,7 @@ export async function atRestScenario(b: CalendarsBench, log: (m: string) => void
       settleWaitedMs: idle.waitedMs,
       steady: idle.steady,
       serverMemoryMb: heap,
+      rssBreakdown: rssBreakdown(b.server.pid),
       ...counts.rows[0],
     }),
     info(`calendars: listEvents p99, ${many.calendars.toLocaleString('en-US')} calendars (saturated)`, many.saturated.latency.p99, 'ms', { ...many }),
@@ -584,6 +601,16 @@ export async function atRestScenario(b: CalendarsBench, log: (m: string) => void
     );
   }
   return rows;
+}
+
+/**
+ * How much of the machine the measured processes had (server, this process with the emulator,
+ * our database's backends), and how long the same CPU work takes with every core to itself.
+ */
+function machineShare(cpu: { serverS: number; benchS: number; postgresS: number; wallS: number }): { coresUsed: number; ofMachinePercent: number; secondsWithAllCores: number } {
+  const total = cpu.serverS + cpu.benchS + cpu.postgresS;
+  const cores = availableParallelism();
+  return { coresUsed: round(total / cpu.wallS, 2), ofMachinePercent: round((100 * total) / (cpu.wallS * cores), 1), secondsWithAllCores: round(total / cores, 1) };
 }
 
 /** CPU milliseconds per item, by process. */
