@@ -29,7 +29,7 @@ export interface Sizes {
 
 type CalendarSizes = Pick<Sizes, 'calendars' | 'calendarEvents' | 'connectConcurrency' | 'stormCalendars' | 'stormEditsPerCalendar' | 'repsAtWork' | 'restSeconds' | 'calendarListSeconds'>;
 const CALENDARS_FULL: CalendarSizes = { calendars: 10_000, calendarEvents: 50, connectConcurrency: 32, stormCalendars: 1000, stormEditsPerCalendar: 50, repsAtWork: 10, restSeconds: 60, calendarListSeconds: 8 };
-const CALENDARS_QUICK: CalendarSizes = { calendars: 300, calendarEvents: 50, connectConcurrency: 32, stormCalendars: 100, stormEditsPerCalendar: 50, repsAtWork: 5, restSeconds: 20, calendarListSeconds: 3 };
+const CALENDARS_QUICK: CalendarSizes = { calendars: 300, calendarEvents: 50, connectConcurrency: 32, stormCalendars: 100, stormEditsPerCalendar: 50, repsAtWork: 5, restSeconds: 40, calendarListSeconds: 3 };
 
 export const SIZES: Record<Mode, Sizes> = {
   full: { listRows: 1_000_000, listSeconds: 12, listRounds: 4, hiccupSeconds: 10, syncEvents: 100_000, samples: 50, stormEdits: 1000, ...CALENDARS_FULL },
