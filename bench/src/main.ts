@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { SIZES } from './modes.ts';
+import { atRestScenario, onboardingScenario, oneCalendarScenario, renewalScenario, setUpCalendars, stormsScenario } from './scenarios/calendars.ts';
 import { buildReport, failed, formatTable, writeReport, type Mode, type Result } from './report.ts';
 import { findSlotsScenario } from './scenarios/find-slots.ts';
 import { fullSyncScenario } from './scenarios/full-sync.ts';
@@ -14,7 +15,7 @@ import { watchCalendar } from './scenarios/push.ts';
 import { webhookVisibleScenario } from './scenarios/webhook-visible.ts';
 import { startBenchSystem } from './system.ts';
 
-const USAGE = `pnpm bench [--quick] [--only list|sync] [--profile]
+const USAGE = `pnpm bench [--quick] [--only list|sync|calendars] [--profile]
 
 Measures the hot paths against real PostgreSQL (DATABASE_URL's server, else an embedded one; a
 fresh database, dropped at the end), the Google emulator over HTTP and the real server process.
@@ -23,6 +24,10 @@ Prints a table and writes bench/results/<mode>-<date>.json and bench/results/lat
   --only list    only the first server: idle RSS, Google calls per operation, listEvents, findSlots
   --only sync    only the second server: full and incremental sync, webhook to visible, storm;
                  then a calendar of weekly series (200, quick 20): full sync, listEvents vs one-off
+  --only calendars
+                 only the third server, in delegation mode on its own database: 10,000 reps'
+                 calendars (300 with --quick) onboarded, renewed in one job run, storms on
+                 1,000 (100) of them, idle RSS and listEvents against the one-calendar run
   --profile      the server processes run with --cpu-prof; profiles go to bench/results/profiles/
                  (open them in Chrome DevTools or speedscope)
 Exit code 0 when every scenario ran (missed targets included), 1 when one could not run.`;
@@ -34,7 +39,7 @@ try {
     options: { quick: { type: 'boolean' }, only: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   }).values;
-  if (parsed.only !== undefined && parsed.only !== 'list' && parsed.only !== 'sync') throw new Error(`--only takes list or sync, not ${parsed.only}`);
+  if (parsed.only !== undefined && !['list', 'sync', 'calendars'].includes(parsed.only)) throw new Error(`--only takes list, sync or calendars, not ${parsed.only}`);
 } catch (err) {
   console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
   process.exit(2);
@@ -44,8 +49,9 @@ if (parsed.help) {
   process.exit(0);
 }
 const mode: Mode = parsed.quick ? 'quick' : 'full';
-const runList = parsed.only !== 'sync';
-const runSync = parsed.only !== 'list';
+const runList = parsed.only === undefined || parsed.only === 'list';
+const runSync = parsed.only === undefined || parsed.only === 'sync';
+const runCalendars = parsed.only === undefined || parsed.only === 'calendars';
 const cpuProfileDir = parsed.profile ? fileURLToPath(new URL('../results/profiles/', import.meta.url)) : undefined;
 const sizes = SIZES[mode];
 // Progress goes to stderr: stdout is the report.
@@ -114,6 +120,24 @@ try {
     // Phase 3: a calendar of weekly series (issue 14), synced by a fresh server of its own, then
     // listed against the one-off list dataset.
     await step(`full sync of ${sizes.recurringSeries} weekly series`, () => recurringScenario(system, syncServer, synced?.summary, sizes, log), (r) => r);
+  }
+
+  if (runCalendars) {
+    // Phase 3: reps' own calendars (delegation mode), a server and a database of their own.
+    const calendars = await step(`calendars: ${sizes.calendars.toLocaleString('en-US')} reps' calendars set up`, () => setUpCalendars(system, sizes, log), () => []);
+    if (calendars) {
+      try {
+        if (await step('calendars: one calendar', () => oneCalendarScenario(calendars), (r) => r)) {
+          if (await step('calendars: onboarding', () => onboardingScenario(calendars, log), (r) => r)) {
+            await step('calendars: renewal', () => renewalScenario(calendars, log), (r) => r);
+            await step('calendars: storms', () => stormsScenario(calendars, log), (r) => r);
+            await step('calendars: at rest', () => atRestScenario(calendars, log), (r) => r);
+          }
+        }
+      } finally {
+        await calendars.close();
+      }
+    }
   }
 } catch (err) {
   broken = true;

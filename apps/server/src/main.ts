@@ -1,7 +1,7 @@
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '@calsync/jobs';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { releaseUnusedMemory } from './memory.ts';
+import { releaseMemoryWhenIdle, releaseUnusedMemory } from './memory.ts';
 import { hasWebPage } from './http/web-page.ts';
 
 // The only place that reads process.env.
@@ -38,6 +38,8 @@ const app = await startApp(config, logger).catch((err: unknown) => {
 });
 // Start-up is done: what it allocated is garbage, and nothing else would collect it while idle.
 releaseUnusedMemory();
+// And again whenever it rests after work (a sync of 10,000 calendars, a storm of notifications).
+releaseMemoryWhenIdle();
 
 logger.info({ url: app.url, trpc: `${app.url}/trpc`, emulator: app.emulatorUrl ?? null, jobs: app.jobs ? `${app.url}/jobs` : null }, 'calendar service listening');
 if (app.devTokens) {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { releaseMemoryWhenIdle } from './memory.ts';
 import { SERVER_DIR, startCommandArgs } from './start-command.ts';
 
 const releaseIn = (flags: string[]) =>
@@ -20,4 +21,30 @@ it('releases memory after start-up only where gc is exposed', () => {
   expect(withGc.stderr).toBe('');
   expect(withGc.stdout.trim()).toBe('true');
   expect(releaseIn([]).stdout.trim()).toBe('false');
+});
+
+it('releases memory once the process rests after work, and not again until it worked again', () => {
+  vi.useFakeTimers();
+  try {
+    const samples = [0.6, 0.3, 0, 0.01, 0, 0, 0, 0, 0, 0, 0.02, 0, 0.7, 0, 0, 0, 0, 0, 0];
+    let released = 0;
+    const stop = releaseMemoryWhenIdle({ everyMs: 5_000, quietMs: 30_000, busyAbove: 0.05, utilization: () => samples.shift() ?? 0, release: () => ++released > 0 });
+    // Two busy samples, then six quiet ones (30 s): one release.
+    vi.advanceTimersByTime(2 * 5_000 + 5 * 5_000);
+    expect(released).toBe(0);
+    vi.advanceTimersByTime(5_000);
+    expect(released).toBe(1);
+    // Still resting: nothing more. Then work (0.7) and rest again: a second release.
+    vi.advanceTimersByTime(4 * 5_000);
+    expect(released).toBe(1);
+    vi.advanceTimersByTime(6 * 5_000);
+    expect(released).toBe(1);
+    vi.advanceTimersByTime(5_000);
+    expect(released).toBe(2);
+    stop();
+    vi.advanceTimersByTime(60_000);
+    expect(released).toBe(2);
+  } finally {
+    vi.useRealTimers();
+  }
 });

@@ -45,7 +45,7 @@ export async function recurringScenario(
 
     control.resetStats();
     const rss = sampleRss(server.pid);
-    const cpuMeasure = await cpuMeter(system.sql, system.databaseUrl, server.pid);
+    const cpuMeasure = await cpuMeter({ serverPid: server.pid, sql: system.sql, database: decodeURIComponent(new URL(system.databaseUrl).pathname.slice(1)) });
     const started = performance.now();
     const outcome = await server.client.calendar.sync.mutate({ full: true });
     const seconds = (performance.now() - started) / 1000;

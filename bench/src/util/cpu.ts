@@ -1,46 +1,46 @@
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 
-/** CPU time (user + system, seconds) a process has used so far, from /proc (Linux). */
-export function processCpuSeconds(pid: number): number {
-  // Fields after the command name (which may hold spaces), 1-based from `state` (field 3).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** USER_HZ: 100 on every Linux the bench runs on. */
+const CLOCK_TICKS = 100;
+
+export interface CpuMeter {
+  /** CPU seconds since the meter started: the server process, this process (emulator and load), and the database's backends serving our database. */
+  stop(): Promise<{ serverS: number; benchS: number; postgresS: number; wallS: number }>;
 }
 
 /**
- * CPU time of a phase in three places: a server process, this process (the emulator answering
- * Google's calls runs here) and PostgreSQL's backends of the bench's database (when the server
- * runs on this machine; 0 when it does not). On a shared machine wall time waits for the CPU;
- * CPU seconds per event are the steadier comparison.
+ * Where a phase's CPU went. PostgreSQL is counted over the backends connected to `database`
+ * (seen at the start and the end; a backend that came and went in between is missed).
  */
-export async function cpuMeter(sql: pg.Pool, databaseUrl: string, serverPid: number): Promise<{ stop(): Promise<{ serverS: number; benchS: number; postgresS: number }> }> {
-  const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-  const backends = async (): Promise<Map<number, number>> => {
-    const rows = await sql.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
-    const out = new Map<number, number>();
-    for (const { pid } of rows.rows) {
-      try {
-        out.set(pid, processCpuSeconds(pid));
-      } catch {
-        // Not on this machine, or gone.
-      }
-    }
-    return out;
-  };
-  const server0 = processCpuSeconds(serverPid);
-  const bench0 = process.cpuUsage();
-  const pg0 = await backends();
+export async function cpuMeter(opts: { serverPid: number; sql: pg.Pool; database: string }): Promise<CpuMeter> {
+  const backends = async () =>
+    (await opts.sql.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [opts.database])).rows.map((r) => r.pid);
+  const startPids = await backends();
+  const pgStart = new Map(startPids.map((pid) => [pid, cpuSeconds(pid)]));
+  const serverStart = cpuSeconds(opts.serverPid);
+  const benchStart = process.cpuUsage();
+  const wallStart = performance.now();
   return {
     async stop() {
-      const server = processCpuSeconds(serverPid) - server0;
-      const bench = process.cpuUsage(bench0);
-      const pg1 = await backends();
-      let postgres = 0;
-      // Backends that started during the phase count from zero.
-      for (const [pid, s] of pg1) postgres += s - (pg0.get(pid) ?? 0);
-      const r = (n: number) => Math.round(n * 100) / 100;
-      return { serverS: r(server), benchS: r((bench.user + bench.system) / 1e6), postgresS: r(postgres) };
+      const wallS = (performance.now() - wallStart) / 1000;
+      const bench = process.cpuUsage(benchStart);
+      const serverS = cpuSeconds(opts.serverPid) - serverStart;
+      let postgresS = 0;
+      for (const pid of new Set([...startPids, ...(await backends())])) postgresS += cpuSeconds(pid) - (pgStart.get(pid) ?? 0);
+      const r = (v: number) => Math.round(v * 100) / 100;
+      return { serverS: r(serverS), benchS: r((bench.user + bench.system) / 1e6), postgresS: r(postgresS), wallS: r(wallS) };
     },
   };
 }

@@ -69,3 +69,39 @@ export async function steadyRss(pid: number, opts: { windowMs: number; tolerance
     await sleep(200);
   }
 }
+
+/**
+ * Where a process' resident memory is (Linux /proc/<pid>/smaps), in MB: the brk heap (glibc's
+ * main malloc arena), anonymous mappings (V8's heap pages, other malloc arenas, thread stacks),
+ * and file-backed pages (the node binary, shared libraries).
+ */
+export function rssBreakdown(pid: number): { brkHeapMb: number; anonymousMb: number; anonymousLargestMb: number[]; fileMb: number; otherMb: number } {
+  const text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  let brk = 0;
+  let file = 0;
+  let other = 0;
+  const anon: number[] = [];
+  let name = '';
+  for (const line of text.split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+\s+\S+\s+\S+\s+\S+\s+\d+\s*(.*)$/.exec(line);
+    if (header) {
+      name = header[1] ?? '';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const kb = Number(rss[1]);
+    if (name === '[heap]') brk += kb;
+    else if (name === '') anon.push(kb);
+    else if (name.startsWith('/')) file += kb;
+    else other += kb;
+  }
+  const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+  return {
+    brkHeapMb: mb(brk),
+    anonymousMb: mb(anon.reduce((s, v) => s + v, 0)),
+    anonymousLargestMb: anon.sort((a, b) => b - a).slice(0, 8).map(mb),
+    fileMb: mb(file),
+    otherMb: mb(other),
+  };
+}

@@ -90,6 +90,58 @@ describe('SyncScheduler', () => {
     expect(maxRunning).toBe(3);
   });
 
+  it('a lone change on a quiet calendar starts before the waiting syncs of calendars in a burst', async () => {
+    const starts = new Map<string, number>();
+    const s = scheduler(
+      async (calendarId) => {
+        starts.set(calendarId, Date.now());
+        await new Promise((r) => setTimeout(r, 300));
+        return { busy: false };
+      },
+      { maxConcurrent: 2 },
+    );
+    // Twenty stormy calendars whose syncs need more places than there are: a queue forms.
+    const stormy = Array.from({ length: 20 }, (_, i) => `storm-${i}`);
+    for (let t = 0; t < 3000; t += 50) {
+      for (const c of stormy) s.request(c);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    // A person edits a quiet calendar: it takes the next place that comes free (<= 300 ms).
+    const asked = Date.now();
+    s.request('quiet');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(starts.get('quiet')).toBeDefined();
+    expect((starts.get('quiet') ?? Infinity) - asked).toBeLessThanOrEqual(300);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await s.idle();
+  });
+
+  it('storms starting on many calendars at once: their leading syncs do not hold up a quiet calendar once they are bursts', async () => {
+    const starts = new Map<string, number>();
+    const s = scheduler(
+      async (calendarId) => {
+        if (!starts.has(calendarId)) starts.set(calendarId, Date.now());
+        await new Promise((r) => setTimeout(r, 300));
+        return { busy: false };
+      },
+      { maxConcurrent: 2 },
+    );
+    const stormy = Array.from({ length: 20 }, (_, i) => `storm-${i}`);
+    // Every calendar's first notification: a lone change each, more than there are places.
+    for (const c of stormy) s.request(c);
+    await vi.advanceTimersByTimeAsync(50);
+    // Their storms go on; then a person edits a quiet calendar.
+    for (const c of stormy) s.request(c);
+    const asked = Date.now();
+    s.request('quiet');
+    await vi.advanceTimersByTimeAsync(300);
+    expect((starts.get('quiet') ?? Infinity) - asked).toBeLessThanOrEqual(300);
+    await vi.advanceTimersByTimeAsync(20_000);
+    await s.idle();
+    // The storms' leading syncs still ran, after it.
+    expect(stormy.every((c) => starts.has(c))).toBe(true);
+  });
+
   it('turns a storm of 1,000 requests over one second into a leading sync and one after it', async () => {
     const r = recorder({ durationMs: 20 });
     const s = scheduler(r.run);

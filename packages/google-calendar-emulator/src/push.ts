@@ -1,4 +1,6 @@
 /** Watch channels and real HTTP delivery of push notifications, with fault-injection switches. */
+import http from 'node:http';
+import https from 'node:https';
 import { ApiError, invalidField, requiredField } from './errors.ts';
 import { isObject, type JsonObject } from './event.ts';
 import type { Calendar } from './store.ts';
@@ -36,6 +38,17 @@ export interface NotificationStats {
   held: number;
 }
 
+/**
+ * Deliveries go over keep-alive connections, at most this many at once per receiver: a storm of
+ * 100,000 changes queues at the sender instead of opening a socket per notification, which no
+ * real sender does and which exhausts the receiver's (and this machine's) sockets. What waits is
+ * sent round robin across channels, so one calendar's storm does not hold up another
+ * calendar's lone notification (a modelling choice: Google's delivery is per channel and its
+ * queueing is not documented).
+ */
+export const PUSH_CONNECTIONS_PER_RECEIVER = 64;
+const DELIVERY_TIMEOUT_MS = 15_000;
+
 export interface PushRetryOptions {
   /** First retry after this delay, doubling each time (default 1000 ms). */
   baseDelayMs?: number;
@@ -61,16 +74,37 @@ interface Notification {
   number: number;
 }
 
+/** Deliveries waiting for a connection to one receiver, one queue per channel, served round robin. */
+interface Receiver {
+  inFlight: number;
+  ready: ChannelQueue[];
+  queues: Map<string, ChannelQueue>;
+}
+
+interface ChannelQueue {
+  channelId: string;
+  waiting: Array<{ n: Notification; attempt: number }>;
+}
+
 const DELIVERED = new Set([102, 200, 201, 202, 204]);
 const CHANNEL_ID = /^[A-Za-z0-9\-_+/=]{1,64}$/;
 
 export class Push {
   private channels = new Map<string, Channel>();
+  /** The same channels by calendar: a change notifies its calendar's few, not a scan of 10,000. */
+  private byCalendar = new Map<string, Set<Channel>>();
   private global: NotificationSwitches = {};
   private perCalendar = new Map<string, NotificationSwitches>();
   private held: Notification[] = [];
   private timers = new Set<NodeJS.Timeout>();
-  private inFlight = new Set<AbortController>();
+  private inFlight = new Set<http.ClientRequest>();
+  private receivers = new Map<string, Receiver>();
+  /** Deliveries waiting in the receivers' queues. */
+  private queued = 0;
+  private readonly agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: PUSH_CONNECTIONS_PER_RECEIVER }),
+    https: new https.Agent({ keepAlive: true, maxSockets: PUSH_CONNECTIONS_PER_RECEIVER }),
+  };
   private waiters: (() => void)[] = [];
   private counters: Omit<NotificationStats, 'held'> = { sent: 0, delivered: 0, failedAttempts: 0, dropped: 0 };
   private closed = false;
@@ -105,6 +139,12 @@ export class Push {
       stopped: false,
     };
     this.channels.set(id, channel);
+    let ofCalendar = this.byCalendar.get(channel.calendarId);
+    if (!ofCalendar) {
+      ofCalendar = new Set();
+      this.byCalendar.set(channel.calendarId, ofCalendar);
+    }
+    ofCalendar.add(channel);
     // Google confirms a new channel with a `sync` message before any change is reported.
     this.route({ channel, state: 'sync', number: 1 }, { bypassFaults: true });
     const out: ChannelResource = {
@@ -125,13 +165,16 @@ export class Push {
     }
     channel.stopped = true;
     this.channels.delete(channel.id);
+    const ofCalendar = this.byCalendar.get(channel.calendarId);
+    ofCalendar?.delete(channel);
+    if (ofCalendar?.size === 0) this.byCalendar.delete(channel.calendarId);
   }
 
   /** Every active, unexpired channel of the calendar hears about the change. */
   changed(calendarId: string): void {
     const now = this.opts.now();
-    for (const channel of this.channels.values()) {
-      if (channel.calendarId !== calendarId || channel.expirationMs <= now) continue;
+    for (const channel of this.byCalendar.get(calendarId) ?? []) {
+      if (channel.expirationMs <= now) continue;
       channel.messageNumber += 1;
       this.route({ channel, state: 'exists', number: channel.messageNumber }, { bypassFaults: false });
     }
@@ -174,6 +217,7 @@ export class Push {
   reset(): void {
     for (const c of this.channels.values()) c.stopped = true;
     this.channels.clear();
+    this.byCalendar.clear();
     this.held = [];
     this.global = {};
     this.perCalendar.clear();
@@ -185,8 +229,12 @@ export class Push {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const c of this.inFlight) c.abort();
+    for (const r of this.inFlight) r.destroy();
     this.inFlight.clear();
+    this.receivers.clear();
+    this.queued = 0;
+    this.agents.http.destroy();
+    this.agents.https.destroy();
     this.held = [];
     this.settle();
   }
@@ -211,7 +259,7 @@ export class Push {
     const copies = sw.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       if (sw.delayMs !== undefined && sw.delayMs > 0) this.later(() => this.send(n, 1), sw.delayMs);
-      else void this.send(n, 1);
+      else this.send(n, 1);
     }
   }
 
@@ -236,7 +284,44 @@ export class Push {
     this.timers.add(t);
   }
 
-  private async send(n: Notification, attempt: number): Promise<void> {
+  /** Queues a delivery at its receiver; it goes out when its channel's turn and a connection come. */
+  private send(n: Notification, attempt: number): void {
+    if (this.closed || n.channel.stopped) return;
+    const key = receiverKey(n.channel.address);
+    let receiver = this.receivers.get(key);
+    if (!receiver) {
+      receiver = { inFlight: 0, ready: [], queues: new Map() };
+      this.receivers.set(key, receiver);
+    }
+    let queue = receiver.queues.get(n.channel.id);
+    if (!queue) {
+      queue = { channelId: n.channel.id, waiting: [] };
+      receiver.queues.set(n.channel.id, queue);
+      receiver.ready.push(queue);
+    }
+    queue.waiting.push({ n, attempt });
+    this.queued += 1;
+    this.pump(receiver);
+  }
+
+  private pump(receiver: Receiver): void {
+    while (receiver.inFlight < PUSH_CONNECTIONS_PER_RECEIVER && receiver.ready.length > 0) {
+      const queue = receiver.ready.shift() as ChannelQueue;
+      const next = queue.waiting.shift();
+      if (queue.waiting.length > 0) receiver.ready.push(queue);
+      else receiver.queues.delete(queue.channelId);
+      if (!next) continue;
+      this.queued -= 1;
+      receiver.inFlight += 1;
+      void this.deliver(next.n, next.attempt).finally(() => {
+        receiver.inFlight -= 1;
+        this.pump(receiver);
+        this.settle();
+      });
+    }
+  }
+
+  private async deliver(n: Notification, attempt: number): Promise<void> {
     if (this.closed || n.channel.stopped) return;
     const { channel } = n;
     const headers: Record<string, string> = {
@@ -249,35 +334,52 @@ export class Push {
       'User-Agent': 'APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)',
     };
     if (channel.token !== undefined) headers['X-Goog-Channel-Token'] = channel.token;
-    const abort = new AbortController();
-    this.inFlight.add(abort);
     this.counters.sent += 1;
-    let ok: boolean;
-    try {
-      const res = await fetch(channel.address, {
-        method: 'POST',
-        headers,
-        body: '',
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(15000)]),
-      });
-      await res.body?.cancel();
-      ok = DELIVERED.has(res.status);
-    } catch {
-      ok = false;
-    } finally {
-      this.inFlight.delete(abort);
-    }
+    const ok = await this.post(channel.address, headers);
     if (ok) this.counters.delivered += 1;
     else if (!this.closed) {
       this.counters.failedAttempts += 1;
       // Google retries failed deliveries with exponential backoff and eventually gives up.
-      if (attempt < this.maxAttempts) this.later(() => void this.send(n, attempt + 1), this.baseDelayMs * 2 ** (attempt - 1));
+      if (attempt < this.maxAttempts) this.later(() => this.send(n, attempt + 1), this.baseDelayMs * 2 ** (attempt - 1));
     }
     this.settle();
   }
 
+  /** One POST with an empty body; true when the receiver answered with a delivered status. */
+  private post(address: string, headers: Record<string, string>): Promise<boolean> {
+    return new Promise((resolve) => {
+      const url = new URL(address);
+      const secure = url.protocol === 'https:';
+      let settled = false;
+      let status = 0;
+      const done = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(req);
+        resolve(ok);
+      };
+      const req = (secure ? https : http).request(
+        url,
+        { method: 'POST', headers: { ...headers, 'Content-Length': '0' }, agent: secure ? this.agents.https : this.agents.http, timeout: DELIVERY_TIMEOUT_MS },
+        (res) => {
+          status = res.statusCode ?? 0;
+          // Drained, so the connection goes back to the pool.
+          res.resume();
+          res.on('end', () => done(DELIVERED.has(status)));
+          res.on('error', () => done(false));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('push delivery timed out')));
+      req.on('error', () => done(false));
+      // After an answer 'close' may come first; the status decides.
+      req.on('close', () => done(DELIVERED.has(status)));
+      this.inFlight.add(req);
+      req.end();
+    });
+  }
+
   private busy(): number {
-    return this.timers.size + this.inFlight.size;
+    return this.timers.size + this.inFlight.size + this.queued;
   }
 
   private settle(): void {
@@ -285,6 +387,15 @@ export class Push {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/** Deliveries share connections per receiving host. */
+function receiverKey(address: string): string {
+  try {
+    return new URL(address).origin;
+  } catch {
+    return address;
   }
 }
 

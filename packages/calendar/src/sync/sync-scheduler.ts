@@ -37,7 +37,8 @@ export interface SyncSchedulerOptions {
   /**
    * Syncs running at once across all calendars. Calendars due beyond it wait their turn in the
    * order they became due, so a storm on a thousand calendars neither floods the database and
-   * Google nor keeps one quiet calendar waiting behind one busy one for long.
+   * Google nor keeps one quiet calendar waiting behind one busy one for long; a lone change (one
+   * that took an immediate sync) goes before the syncs of calendars in a burst.
    */
   maxConcurrent: number;
   logger?: Logger;
@@ -91,7 +92,8 @@ const IDLE_SLOT_MS = 10 * 60_000;
  */
 export class SyncScheduler {
   private readonly slots = new Map<string, CalendarSlot>();
-  /** Due calendars waiting for a place, oldest first. */
+  /** Due calendars waiting for a place, oldest first: lone changes, then the others (bursts, retries). */
+  private readonly lone: CalendarSlot[] = [];
   private readonly queue: CalendarSlot[] = [];
   private running = 0;
   private readonly now: () => number;
@@ -133,6 +135,7 @@ export class SyncScheduler {
   /** Stops scheduling; the syncs in progress finish their current work. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.lone.length = 0;
     this.queue.length = 0;
     for (const slot of this.slots.values()) {
       if (slot.timer) clearTimeout(slot.timer);
@@ -201,7 +204,10 @@ export class SyncScheduler {
     }
     if (this.running >= this.opts.maxConcurrent) {
       slot.queued = true;
-      this.queue.push(slot);
+      // A lone change waits only behind other lone changes: storms elsewhere (whose syncs wait
+      // for a pause anyway) do not hold up a person's edit on a quiet calendar.
+      if (slot.burstSince === null && slot.failures === 0 && !slot.busy) this.lone.push(slot);
+      else this.queue.push(slot);
       return;
     }
     this.start(slot);
@@ -240,11 +246,24 @@ export class SyncScheduler {
   /** A place came free: the calendar that has waited longest for one starts. */
   private startQueued(): void {
     while (!this.stopped && this.running < this.opts.maxConcurrent) {
-      const next = this.queue.shift();
+      const next = this.nextQueued();
       if (!next) return;
       next.queued = false;
       if (next.pending && !next.running) this.start(next);
     }
+  }
+
+  /**
+   * The next calendar to get a place: the oldest lone change; one that became a burst while it
+   * waited (more requests came: a storm's leading sync) moves over to the bursts' queue, so a
+   * thousand storms starting at once do not hold up a quiet calendar's change.
+   */
+  private nextQueued(): CalendarSlot | undefined {
+    for (let slot = this.lone.shift(); slot; slot = this.lone.shift()) {
+      if (slot.burstSince === null) return slot;
+      this.queue.push(slot);
+    }
+    return this.queue.shift();
   }
 
   /** Forgets calendars that have had nothing to do for a while; their budget would be full anyway. */
