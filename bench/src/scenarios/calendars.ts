@@ -113,7 +113,7 @@ export async function setUpCalendars(system: BenchSystem, sizes: Sizes, log: (m:
       sizes,
       seedSeconds,
       window,
-      cpu: () => cpuMeter({ serverPid: server.pid, sql, database: new URL(db.url).pathname.slice(1) }),
+      cpu: () => cpuMeter({ serverPid: server.pid, sql, databaseUrl: db.url }),
       client(r) {
         let c = clients.get(r);
         if (!c) {

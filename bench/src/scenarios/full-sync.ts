@@ -17,21 +17,29 @@ export interface FullSyncSummary {
 }
 
 /**
+ * One measured `calendar.sync {full: true}` of the server's calendar: wall time, the server's
+ * peak RSS, CPU by process and the Google calls it made (the emulator's stats, reset first).
+ */
+export async function measuredFullSync(system: BenchSystem, server: BenchServer) {
+  system.emulator.control.resetStats();
+  const rss = sampleRss(server.pid);
+  const cpuMeasure = await cpuMeter({ serverPid: server.pid, sql: system.sql, databaseUrl: system.databaseUrl });
+  const started = performance.now();
+  const outcome = await server.client.calendar.sync.mutate({ full: true });
+  const seconds = (performance.now() - started) / 1000;
+  const memory = rss.stop();
+  const cpu = await cpuMeasure.stop();
+  return { outcome, seconds, memory, cpu, stats: system.emulator.control.stats() };
+}
+
+/**
  * A calendar of `syncEvents` events appears in Google; `calendar.sync {full: true}` over the API
  * copies it, end to end (listing pages, upserts, the sweep for ghosts). Returns the ids seeded,
  * for the scenarios that edit them later.
  */
 export async function fullSyncScenario(system: BenchSystem, server: BenchServer, sizes: Sizes): Promise<{ results: Result[]; ids: string[]; summary: FullSyncSummary }> {
   const { ids } = system.emulator.control.seedEvents(system.calendarId, sizes.syncEvents);
-  system.emulator.control.resetStats();
-  const rss = sampleRss(server.pid);
-  const cpuMeasure = await cpuMeter({ serverPid: server.pid, sql: system.sql, database: decodeURIComponent(new URL(system.databaseUrl).pathname.slice(1)) });
-  const started = performance.now();
-  const outcome = await server.client.calendar.sync.mutate({ full: true });
-  const seconds = (performance.now() - started) / 1000;
-  const memory = rss.stop();
-  const cpu = await cpuMeasure.stop();
-  const stats = system.emulator.control.stats();
+  const { outcome, seconds, memory, cpu, stats } = await measuredFullSync(system, server);
 
   const rows = await system.sql.query<{ n: string }>(`select count(*) as n from calendar_events where calendar_id = $1 and status <> 'cancelled'`, [system.calendarId]);
   const stored = Number(rows.rows[0]?.n ?? 0);

@@ -6,10 +6,8 @@ import { info, result, type Result } from '../report.ts';
 import { middleWeek, seedEvents } from '../seed.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
 import { httpLoad, pooled } from '../util/load.ts';
-import { cpuMeter } from '../util/cpu.ts';
-import { sampleRss } from '../util/rss.ts';
 import { round } from '../util/stats.ts';
-import type { FullSyncSummary } from './full-sync.ts';
+import { measuredFullSync, type FullSyncSummary } from './full-sync.ts';
 
 /** The second calendar, of weekly series: its own shared-calendar server acts as this user. */
 export const RECURRING_CALENDAR = 'recurring@acme.test';
@@ -43,15 +41,7 @@ export async function recurringScenario(
     const seedSeconds = round((performance.now() - seedStarted) / 1000, 2);
     log(`  ${calendar.seriesIds.length} series seeded in the emulator in ${seedSeconds} s (${JSON.stringify(calendar.exceptions)})`);
 
-    control.resetStats();
-    const rss = sampleRss(server.pid);
-    const cpuMeasure = await cpuMeter({ serverPid: server.pid, sql: system.sql, database: decodeURIComponent(new URL(system.databaseUrl).pathname.slice(1)) });
-    const started = performance.now();
-    const outcome = await server.client.calendar.sync.mutate({ full: true });
-    const seconds = (performance.now() - started) / 1000;
-    const memory = rss.stop();
-    const cpu = await cpuMeasure.stop();
-    const stats = control.stats();
+    const { outcome, seconds, memory, cpu, stats } = await measuredFullSync(system, server);
 
     // Google's side, listed the same way after the measurement: every live occurrence, once.
     const google = await listOccurrences(system);

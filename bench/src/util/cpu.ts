@@ -24,9 +24,10 @@ export interface CpuMeter {
  * Where a phase's CPU went. PostgreSQL is counted over the backends connected to `database`
  * (seen at the start and the end; a backend that came and went in between is missed).
  */
-export async function cpuMeter(opts: { serverPid: number; sql: pg.Pool; database: string }): Promise<CpuMeter> {
+export async function cpuMeter(opts: { serverPid: number; sql: pg.Pool; databaseUrl: string }): Promise<CpuMeter> {
+  const database = decodeURIComponent(new URL(opts.databaseUrl).pathname.slice(1));
   const backends = async () =>
-    (await opts.sql.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [opts.database])).rows.map((r) => r.pid);
+    (await opts.sql.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database])).rows.map((r) => r.pid);
   const startPids = await backends();
   const pgStart = new Map(startPids.map((pid) => [pid, cpuSeconds(pid)]));
   const serverStart = cpuSeconds(opts.serverPid);
