@@ -1,4 +1,4 @@
-import { entities, EventService, type EventPage } from '@calsync/calendar';
+import { encodeCursor, entities, EventService } from '@calsync/calendar';
 import { GoogleCalendarGateway } from '@calsync/google';
 import type { ServiceAccountKey } from '@calsync/google-calendar-emulator';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -21,8 +21,8 @@ export interface ListInput {
 }
 
 /**
- * Learns the list query by running the server's own code path (EventService.listEvents, the
- * exported domain service the tRPC procedure calls) on an ORM of the bench's own that records
+ * Learns the list query by running the server's own code path (EventService.listEventsText, the
+ * exported domain service a listEvents GET calls) on an ORM of the bench's own that records
  * every statement: MikroORM's `onQuery` hook sees what goes through the ORM (`?` placeholders),
  * a wrapper of its pg pool's `query` what is sent as a prepared statement (`$n`). Nothing is
  * copied from the server's source, so whatever listWindow becomes, the raw-SQL baseline is the
@@ -70,16 +70,20 @@ export class ListQueryProbe {
     const probe = new ListQueryProbe(recorder, orm, new EventService({ em: orm.em, google }), { calendarId: opts.calendarId, subject: opts.impersonateUser });
     // A fresh ORM's first query is preceded by its own check that the database exists: keep that
     // out of the recording with one unrecorded call.
-    await probe.events.listEvents(probe.scope, { timeMin: new Date(0), timeMax: new Date(60_000), limit: 1 });
+    await probe.events.listEventsText(probe.scope, { timeMin: new Date(0), timeMax: new Date(60_000), limit: 1 }, 'api');
     return probe;
   }
 
-  /** Runs one listEvents call and returns its page and the statements it sent. */
-  async capture(input: ListInput): Promise<{ page: EventPage; statements: CapturedStatement[] }> {
+  /**
+   * Runs one listEvents call as the server answers a listEvents GET (its page written as JSON
+   * text by PostgreSQL) and returns the page's size and cursor and the statements it sent.
+   */
+  async capture(input: ListInput): Promise<{ page: { count: number; nextCursor: string | null }; statements: CapturedStatement[] }> {
     const recorded: Recorded[] = [];
     this.recorder.statements = recorded;
     try {
-      const page = await this.events.listEvents(this.scope, input);
+      const text = await this.events.listEventsText(this.scope, input, 'api');
+      const page = { count: text.count, nextCursor: text.hasMore && text.last ? encodeCursor(text.last) : null };
       const platform = this.orm.em.getPlatform();
       const statements = recorded.map(({ sql, params, numbered }) =>
         numbered

@@ -63,6 +63,18 @@ describe('rate limits', () => {
     expect((await fetch(`${sys.app.url}/health`)).status).toBe(200);
   });
 
+  it('counts a listEvents GET once, also when it is refused and tRPC\'s adapter answers it', async () => {
+    const dave = await clientFor(sys.app.url, 'dave');
+    const backwards = `${sys.app.url}/trpc/calendar.listEvents?input=${encodeURIComponent(
+      JSON.stringify({ json: { timeMin: week.timeMax.toISOString(), timeMax: week.timeMin.toISOString() }, meta: { values: { timeMin: ['Date'], timeMax: ['Date'] } } }),
+    )}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < API_LIMIT - 1; i++) statuses.push((await fetch(backwards, { headers: { authorization: `Bearer ${dave.token}` } })).status);
+    statuses.push((await fetch(listUrl(sys.app.url), { headers: { authorization: `Bearer ${dave.token}` } })).status);
+    statuses.push((await fetch(listUrl(sys.app.url), { headers: { authorization: `Bearer ${dave.token}` } })).status);
+    expect(statuses).toEqual([...Array<number>(API_LIMIT - 1).fill(400), 200, 429]);
+  });
+
   it('counts one limit across two server processes on the same database', async () => {
     const carol = await clientFor(sys.app.url, 'carol');
     const { client: onSecond } = await clientFor(second.url, 'carol');

@@ -42,14 +42,14 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   try {
     const captured = await probe.capture(input);
     first = captured.statements;
-    firstPageItems = captured.page.items.length;
+    firstPageItems = captured.page.count;
     later = { page: 1, statements: first };
-    rowsInWindow = captured.page.items.length;
+    rowsInWindow = captured.page.count;
     let cursor = captured.page.nextCursor;
     for (let page = 2; cursor; page++) {
       const next = await probe.capture({ ...input, cursor });
       if (page <= LATER_PAGE) later = { page, statements: next.statements };
-      rowsInWindow += next.page.items.length;
+      rowsInWindow += next.page.count;
       cursor = next.page.nextCursor;
     }
   } finally {

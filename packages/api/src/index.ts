@@ -1,5 +1,6 @@
 export { bearerToken, createTokenVerifier, signToken, type AuthConfig, type AuthUser, type TokenVerifier } from './auth.ts';
 export { createContextFromHeaders, createContextInner, type ApiDeps, type Context } from './context.ts';
+export { decodeProcedureInput, listEventsJson } from './calendar/page-text.ts';
 export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './root.ts';
 export { errorBody, errorMessage, INTERNAL_ERROR_MESSAGE, type ErrorBody, type ErrorCode, type FieldError } from './error-body.ts';
 export {
@@ -9,6 +10,7 @@ export {
   restErrorResponse,
   runRestOperation,
   toRestEvent,
+  toRestEventList,
   type RestEvent,
   type RestOperation,
   type RestRequest,

@@ -1,4 +1,7 @@
+import type { ListEventsInput } from '@calsync/calendar';
 import type { TRPCRouterRecord } from '@trpc/server';
+import type { z } from 'zod';
+import type { AuthUser } from '../auth.ts';
 import { callerOf } from '../context.ts';
 import { calendarProcedure, protectedProcedure } from '../trpc.ts';
 import {
@@ -48,13 +51,7 @@ export const calendarRouter = {
    * `dealId` or `contactId`: that record's meetings (the window optional); an admin who names no
    * calendar sees every rep's.
    */
-  listEvents: calendarProcedure.input(listEventsInput).query(({ ctx, input }) =>
-    ctx.deps.events.listEvents(ctx.scope, {
-      ...input,
-      cursor: input.cursor ?? undefined,
-      allCalendars: (input.dealId !== undefined || input.contactId !== undefined) && input.calendarId === undefined && callerOf(ctx.user).admin,
-    }),
-  ),
+  listEvents: calendarProcedure.input(listEventsInput).query(({ ctx, input }) => ctx.deps.events.listEvents(ctx.scope, listEventsQuery(ctx.user, input))),
 
   /**
    * Busy intervals of the caller, or of the colleagues named (`users`: their Google addresses),
@@ -114,3 +111,15 @@ export const calendarRouter = {
     }
   }),
 } satisfies TRPCRouterRecord;
+
+/**
+ * listEvents' input as the event service takes it: the one reading of it, shared with the page
+ * written as text (see page-text.ts).
+ */
+export function listEventsQuery(user: AuthUser, input: z.output<typeof listEventsInput>): ListEventsInput {
+  return {
+    ...input,
+    cursor: input.cursor ?? undefined,
+    allCalendars: (input.dealId !== undefined || input.contactId !== undefined) && input.calendarId === undefined && callerOf(user).admin,
+  };
+}

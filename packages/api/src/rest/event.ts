@@ -1,4 +1,4 @@
-import { CALENDAR_STATES, entriesOf, EVENT_FIELDS, type CalendarStatus, type ColumnKind, type EventDetail, type EventDTO, type Field, type SnakeCase } from '@calsync/calendar';
+import { CALENDAR_STATES, entriesOf, EVENT_FIELDS, type CalendarStatus, type ColumnKind, type EventDetail, type EventDTO, type EventPage, type Field, type SnakeCase } from '@calsync/calendar';
 import { z } from 'zod';
 
 type ApiKey = keyof EventDTO & string;
@@ -81,6 +81,11 @@ export function toRestEvent(e: EventDTO): RestEvent {
   const rest: Record<string, unknown> = {};
   for (const f of REST_FIELDS) rest[f.columnName] = f.encode(values[f.name]);
   return rest as RestEvent;
+}
+
+/** A listEvents page as REST answers it. */
+export function toRestEventList(page: EventPage): z.output<typeof restEventList> {
+  return { items: page.items.map(toRestEvent), next_cursor: page.nextCursor };
 }
 
 export function toRestEventDetail(e: EventDetail): RestEvent & { recurrence: string[] | null } {

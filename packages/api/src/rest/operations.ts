@@ -4,10 +4,11 @@ import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Context } from '../context.ts';
 import { reasonOf } from '../errors.ts';
+import { listEventsJson } from '../calendar/page-text.ts';
 import { createCaller, type RouterInputs } from '../root.ts';
 import { errorBody, errorMessage, type FieldError } from '../error-body.ts';
 import { fieldErrorsOf } from '../trpc.ts';
-import { toRestEvent, toRestEventDetail } from './event.ts';
+import { toRestEventDetail } from './event.ts';
 import { FieldNaming, RestInputError, type FieldMap } from './fields.ts';
 
 type Inputs = RouterInputs['calendar'];
@@ -63,7 +64,9 @@ export interface RestRequest {
 
 export interface RestResponse {
   status: number;
+  /** The answer's value, or (`json`) its JSON text, written as it is. */
   body: unknown;
+  json?: string | undefined;
   headers: Record<string, string>;
 }
 
@@ -77,7 +80,7 @@ export interface RestOperation {
   /** The procedure it calls: the one home of the behaviour. */
   procedure: `calendar.${keyof Inputs & string}`;
   fields: FieldMap;
-  run(caller: Caller, req: RestRequest, naming: FieldNaming): Promise<RestResponse>;
+  run(caller: Caller, req: RestRequest, naming: FieldNaming, ctx: Context): Promise<RestResponse>;
 }
 
 export const CONNECT_FIELDS = { user_email: 'userEmail' } as const satisfies Record<string, keyof Exclude<Inputs['connect'], void | undefined>>;
@@ -196,10 +199,10 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     path: '/calendar/events',
     procedure: 'calendar.listEvents',
     fields: LIST_PARAMS,
-    async run(caller, req, naming) {
+    async run(_caller, req, naming, ctx) {
       const input = naming.translate(req.query, 'query', queryValue(naming));
-      const page = await caller.calendar.listEvents(input as Inputs['listEvents']);
-      return { status: 200, body: { items: page.items.map(toRestEvent), next_cursor: page.nextCursor }, headers: {} };
+      // calendar.listEvents, its page written as JSON text (see page-text.ts).
+      return { status: 200, body: undefined, json: await listEventsJson(ctx, input, 'rest'), headers: {} };
     },
   },
   {
@@ -347,7 +350,7 @@ export function restErrorResponse(err: unknown, naming: FieldNaming = new FieldN
 export async function runRestOperation(op: RestOperation, ctx: Context, req: RestRequest): Promise<{ response: RestResponse; error?: TRPCError }> {
   const naming = new FieldNaming(op.fields);
   try {
-    return { response: await op.run(createCaller(ctx), req, naming) };
+    return { response: await op.run(createCaller(ctx), req, naming, ctx) };
   } catch (err) {
     return restErrorResponse(err, naming);
   }

@@ -6,7 +6,8 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { fromGoogleEvent, isCancelledStub, toGoogleEventBody } from './google.ts';
 import type { CancelEventInput, CreateEventInput, UpdateEventInput } from './inputs.ts';
 import type { EventDTO } from './shape.ts';
-import { cancelGoogleEvents, findEvent, findEventByGoogleId, findFirstOccurrence, listLinked, listWindow, upsertGoogleEvents } from './store.ts';
+import type { JsonStyle } from './field.ts';
+import { cancelGoogleEvents, findEvent, findEventByGoogleId, findFirstOccurrence, listLinked, listWindow, listWindowJson, upsertGoogleEvents, type PageText } from './store.ts';
 import { SeriesEditor } from '../series/editor.ts';
 import { findSeries, seriesFromGoogle, upsertSeries } from '../series/store.ts';
 
@@ -123,13 +124,24 @@ export class EventService {
       const calendarId = input.allCalendars ? undefined : scope.calendarId;
       page = await listLinked(this.deps.em.fork(), { calendarId, filter, timeMin: input.timeMin, timeMax: input.timeMax, limit: input.limit, after });
     } else {
-      if (!input.timeMin) throw new ValidationError('timeMin', 'is required (unless dealId or contactId is given)');
-      if (!input.timeMax) throw new ValidationError('timeMax', 'is required (unless dealId or contactId is given)');
-      page = await listWindow(this.deps.em.fork(), { calendarId: scope.calendarId, timeMin: input.timeMin, timeMax: input.timeMax, limit: input.limit, after });
+      const { timeMin, timeMax } = requireWindow(input);
+      page = await listWindow(this.deps.em.fork(), { calendarId: scope.calendarId, timeMin, timeMax, limit: input.limit, after });
     }
     const { rows, hasMore } = page;
     const last = rows.at(-1);
     return new EventPage(rows, hasMore && last ? encodeCursor(last) : null);
+  }
+
+  /**
+   * The page listEvents answers for a window (no deal or contact filter), as JSON text written
+   * by PostgreSQL (see listWindowJson): for the HTTP layer, which sends it on without parsing.
+   * The same checks, query, order and cursor as listEvents.
+   */
+  async listEventsText(scope: CalendarScope, input: ListEventsInput, style: JsonStyle): Promise<PageText> {
+    if (input.dealId !== undefined || input.contactId !== undefined) throw new Error('listEventsText lists windows only: use listEvents for a deal or contact');
+    const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+    const { timeMin, timeMax } = requireWindow(input);
+    return listWindowJson(this.deps.em.fork(), { calendarId: scope.calendarId, timeMin, timeMax, limit: input.limit, after }, style);
   }
 
   /**
@@ -267,4 +279,11 @@ function assertSameCreate(existing: GoogleEvent, input: CreateEventInput): void 
   if (!same) {
     throw new ConflictError('This idempotencyKey was already used to create a different event; use a new key for a new event.');
   }
+}
+
+/** A listing without a deal or contact filter is of a window: both ends are required. */
+function requireWindow(input: ListEventsInput): { timeMin: Date; timeMax: Date } {
+  if (!input.timeMin) throw new ValidationError('timeMin', 'is required (unless dealId or contactId is given)');
+  if (!input.timeMax) throw new ValidationError('timeMax', 'is required (unless dealId or contactId is given)');
+  return { timeMin: input.timeMin, timeMax: input.timeMax };
 }
