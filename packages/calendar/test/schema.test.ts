@@ -27,5 +27,4 @@ describe('migrations', () => {
     );
     expect(check?.def).toContain('confirmed');
   });
-
 });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities.ts';
 import { entriesOf, snakeCase } from '../src/event/field.ts';
 import { fromGoogleEvent, isCancelledStub, toGoogleEventBody } from '../src/event/google.ts';
+import { API_JSON_COLUMN } from '../src/event/json-sql.ts';
 import { createEventInput, updateEventInput } from '../src/event/inputs.ts';
 import { EVENT_COLUMNS, toEventDTO } from '../src/event/row.ts';
 import { EVENT_FIELDS } from '../src/event/shape.ts';
@@ -42,11 +43,12 @@ const fullGoogleEvent: GoogleEvent = {
 };
 
 describe('the event shape', () => {
-  it('is the table: calendar_events has exactly the shape\'s columns, by their snake_case names', async () => {
+  it('is the table: calendar_events has exactly the shape\'s columns, by their snake_case names, and the JSON derived from them', async () => {
     const columns = await orm.em
       .fork()
       .execute<Array<{ column_name: string }>>(`select column_name from information_schema.columns where table_name = 'calendar_events' order by column_name`);
-    expect(columns.map((c) => c.column_name)).toEqual(FIELDS.map((f) => snakeCase(f.name)).sort());
+    // api_json: each event's API JSON, written by a trigger from the shape's columns (see json-sql.ts).
+    expect(columns.map((c) => c.column_name)).toEqual([...FIELDS.map((f) => snakeCase(f.name)), API_JSON_COLUMN].sort());
   });
 
   it('reads every API field from a row, in the shape\'s order, and selects exactly those columns', () => {

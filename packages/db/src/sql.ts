@@ -21,11 +21,15 @@ export async function executeBound<T extends object>(em: EntityManager, sql: str
  * own pool, outside any transaction (inside one it falls back to executeBound, in it), and
  * bypasses MikroORM's query hooks. Rows come back with the ORM's type parsing.
  */
-export async function queryPrepared<T extends object>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<T[]> {
-  if (em.isInTransaction()) return executeBound<T>(em, sql, params);
+export async function queryPrepared<T extends object>(em: EntityManager, sql: string, params: readonly unknown[], opts: { rowMode?: 'array' } = {}): Promise<T[]> {
+  if (em.isInTransaction()) {
+    const rows = await executeBound<T>(em, sql, params);
+    return opts.rowMode === 'array' ? rows.map((row) => Object.values(row) as T) : rows;
+  }
   const statement = preparedStatement(sql, params);
   const pool = (await em.getConnection().getNativeClient()) as pg.Pool;
-  const result = await pool.query<T>({ ...statement, values: [...params] });
+  // Rows as arrays (`rowMode: 'array'`): no object with named keys per row.
+  const result = await pool.query<T>({ ...statement, values: [...params], ...(opts.rowMode ? { rowMode: opts.rowMode } : {}) });
   return result.rows;
 }
 

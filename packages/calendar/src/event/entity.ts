@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type EntitySchema, type Opt } from '@calsync/db';
 import { entriesOf, type ColumnKind, type Field, type Source, type WriteSpec } from './field.ts';
 import { ConnectedCalendar } from '../calendars/entity.ts';
+import { API_JSON_COLUMN, apiJsonTriggerBody } from './json-sql.ts';
 import { EVENT_FIELDS, type EventFields, type EventRecord } from './shape.ts';
 
 /**
@@ -54,7 +55,13 @@ export type CalendarEventEntity = {
 export const CalendarEvent = defineEntity({
   name: 'CalendarEvent',
   tableName: 'calendar_events',
-  properties: Object.fromEntries(entriesOf(EVENT_FIELDS).map(({ name, columnName, field }) => [name, propertyOf(field, columnName)])),
+  properties: Object.fromEntries([
+    ...entriesOf(EVENT_FIELDS).map(({ name, columnName, field }) => [name, propertyOf(field, columnName)]),
+    // Not a field of the shape: the event's API JSON, written by the trigger below from the other
+    // columns (see apiJsonTriggerBody), which list pages join instead of formatting every read.
+    ['apiJson', p.text().nullable().fieldName(API_JSON_COLUMN)],
+  ]),
+  triggers: [{ name: 'api_json', timing: 'before', events: ['insert', 'update'], forEach: 'row', body: apiJsonTriggerBody() }],
   uniques: [
     // The sync upserts on this pair (a Google event id is only unique within its calendar).
     { name: 'calendar_events_calendar_id_google_event_id_unique', properties: ['calendarId', 'googleEventId'] },

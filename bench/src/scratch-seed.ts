@@ -1,0 +1,12 @@
+import { entities } from '@calsync/calendar';
+import { createOrm, migrateUp } from '@calsync/db';
+import pg from 'pg';
+import { seedEvents } from './seed.ts';
+const url = 'postgres://postgres@127.0.0.1:5432/jsonexp';
+const orm = await createOrm({ clientUrl: url, entities: [...entities] } as never);
+await migrateUp(orm);
+await orm.close(true);
+const sql = new pg.Pool({ connectionString: url });
+await sql.query(`insert into connected_calendars (calendar_id, subject, state, state_since, created_at, updated_at) values ('rep@acme.test', 'rep@acme.test', 'active', now(), now(), now()) on conflict do nothing`);
+await seedEvents(sql, 'rep@acme.test', 200_000);
+await sql.end();
