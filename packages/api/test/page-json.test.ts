@@ -3,7 +3,7 @@ import { useTestOrm } from '@calsync/db/testing/hooks';
 import type { GoogleEvent } from '@calsync/google';
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encodeEventPage, pageRestText, pageWireText } from '../src/calendar/wire.ts';
+import { encodeEventPage, pageRestJson, pageWireJson } from '../src/calendar/wire.ts';
 import { toRestEvent } from '../src/rest/event.ts';
 
 // The list page written by PostgreSQL (listWindowJson) is the same contract as the one this
@@ -100,8 +100,8 @@ describe('a list page written by PostgreSQL', () => {
           const nextCursor = hasMore && last ? encodeCursor(last) : null;
           const api = await listWindowJson(orm.em.fork(), { ...window, after }, 'api');
           const rest = await listWindowJson(orm.em.fork(), { ...window, after }, 'rest');
-          expect(pageWireText(api)).toBe(JSON.stringify(encodeEventPage(new EventPage(rows, nextCursor))));
-          expect(pageRestText(rest)).toBe(JSON.stringify({ items: rows.map(toRestEvent), next_cursor: nextCursor }));
+          expect(Buffer.concat(pageWireJson(api)).toString()).toBe(JSON.stringify(encodeEventPage(new EventPage(rows, nextCursor))));
+          expect(Buffer.concat(pageRestJson(rest)).toString()).toBe(JSON.stringify({ items: rows.map(toRestEvent), next_cursor: nextCursor }));
           if (!hasMore || !last) break;
           after = { startTime: last.startTime, id: last.id };
         }

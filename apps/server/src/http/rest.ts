@@ -26,7 +26,7 @@ const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 
 function send(res: Response, r: RestResponse): void {
   res.status(r.status).set(r.headers);
-  // JSON text already written (a list page): sent as res.json would send its value.
+  // JSON already written (a list page): sent as res.json would send its value.
   if (r.json !== undefined) res.type('application/json; charset=utf-8').send(r.json);
   else res.json(r.body);
 }

@@ -15,7 +15,7 @@ export const MAX_TRPC_BODY_BYTES = 100 * 1024;
  * otherwise. Refusals are TRPCErrors, so the typed client sees TOO_MANY_REQUESTS / 429.
  *
  * A GET of calendar.listEvents alone (batched or not: what the typed client and a calendar view
- * send) takes a shorter way: the page PostgreSQL wrote as JSON text is written into tRPC's
+ * send) takes a shorter way: the page PostgreSQL wrote as JSON is written into tRPC's
  * envelope, without tRPC's fetch adapter and without the page becoming values (see
  * listEventsJson). Only answers go that way: anything else, a refusal or an error, is served by
  * the tRPC adapter as ever, with the caller already identified (so counted once).
@@ -46,16 +46,18 @@ export function trpcHandler(opts: { deps: ApiDeps; logger: Logger; limiter: Limi
     const outcome = await identifyCaller({ deps, limiter }, req);
     identified.set(req, outcome);
     if (outcome.retryAfterSeconds !== undefined) return false;
-    let data: string;
+    let data: Buffer[];
     try {
       data = await listEventsJson(outcome.ctx, call.input, 'api');
     } catch {
       return false;
     }
+    const [head, tail] = call.batch ? BATCH_ENVELOPE : ENVELOPE;
     res.statusCode = 200;
     res.setHeader('content-type', 'application/json');
     res.setHeader('vary', 'trpc-accept, accept');
-    res.end(call.batch ? `[{"result":{"data":${data}}}]` : `{"result":{"data":${data}}}`);
+    // The page's parts joined once, into what goes to the socket.
+    res.end(Buffer.concat([head, ...data, tail]));
     return true;
   }
 
@@ -73,6 +75,10 @@ export function trpcHandler(opts: { deps: ApiDeps; logger: Logger; limiter: Limi
     );
   };
 }
+
+/** tRPC's envelope of one answer, alone and as a batch of one. */
+const ENVELOPE = [Buffer.from('{"result":{"data":'), Buffer.from('}}')] as const;
+const BATCH_ENVELOPE = [Buffer.from('[{"result":{"data":'), Buffer.from('}}]')] as const;
 
 interface ListCall {
   batch: boolean;

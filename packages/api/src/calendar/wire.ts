@@ -49,18 +49,18 @@ function datesOf(e: EventDTO): Record<string, Annotation> {
 }
 
 /**
- * The JSON text of a listEvents page in superjson's wire format from a page PostgreSQL wrote
+ * The JSON of a listEvents page in superjson's wire format, UTF-8 in parts, from a page PostgreSQL wrote
  * (listWindowJson, `api` style): the same bytes as JSON.stringify(encodeEventPage(page)), without
  * ever holding the events as values.
  */
-export function pageWireText(page: PageText): string {
+export function pageWireJson(page: PageText): Buffer[] {
   const nextCursor = page.hasMore && page.last ? JSON.stringify(encodeCursor(page.last)) : 'null';
-  const data = `{"items":${page.items},"nextCursor":${nextCursor}}`;
-  return page.count > 0 ? `{"meta":{"values":{"items":${page.dates ?? '{}'}},"v":1},"json":${data}}` : `{"json":${data}}`;
+  const head = page.count > 0 ? `{"meta":{"values":{"items":${page.dates ?? '{}'}},"v":1},"json":{"items":` : '{"json":{"items":';
+  return [Buffer.from(head), ...page.items, Buffer.from(`,"nextCursor":${nextCursor}}}`)];
 }
 
-/** The REST list answer's JSON text from a page PostgreSQL wrote (`rest` style). */
-export function pageRestText(page: PageText): string {
+/** The REST list answer's JSON, UTF-8 in parts, from a page PostgreSQL wrote (`rest` style). */
+export function pageRestJson(page: PageText): Buffer[] {
   const nextCursor = page.hasMore && page.last ? JSON.stringify(encodeCursor(page.last)) : 'null';
-  return `{"items":${page.items},"next_cursor":${nextCursor}}`;
+  return [Buffer.from('{"items":'), ...page.items, Buffer.from(`,"next_cursor":${nextCursor}}`)];
 }

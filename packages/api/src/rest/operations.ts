@@ -64,9 +64,9 @@ export interface RestRequest {
 
 export interface RestResponse {
   status: number;
-  /** The answer's value, or (`json`) its JSON text, written as it is. */
+  /** The answer's value, or (`json`) its JSON (UTF-8), written as it is. */
   body: unknown;
-  json?: string | undefined;
+  json?: Buffer | undefined;
   headers: Record<string, string>;
 }
 
@@ -201,8 +201,8 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     fields: LIST_PARAMS,
     async run(_caller, req, naming, ctx) {
       const input = naming.translate(req.query, 'query', queryValue(naming));
-      // calendar.listEvents, its page written as JSON text (see page-text.ts).
-      return { status: 200, body: undefined, json: await listEventsJson(ctx, input, 'rest'), headers: {} };
+      // calendar.listEvents, its page written as JSON by PostgreSQL (see page-text.ts).
+      return { status: 200, body: undefined, json: Buffer.concat(await listEventsJson(ctx, input, 'rest')), headers: {} };
     },
   },
   {

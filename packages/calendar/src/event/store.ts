@@ -166,10 +166,10 @@ export async function listWindow(em: EntityManager, q: WindowQuery): Promise<{ r
   return { rows: hasMore ? rows.slice(0, q.limit) : rows, hasMore };
 }
 
-/** One list page as JSON text written by PostgreSQL (see json-sql.ts). */
+/** One list page as JSON written by PostgreSQL (see json-sql.ts). */
 export interface PageText {
-  /** The events' JSON array. */
-  items: string;
+  /** The events' JSON array, UTF-8, in parts (brackets, events, commas): joined once, by whoever sends it. */
+  items: Buffer[];
   /** superjson's annotations of the page's items (`{"0":{"startTime":["Date"],...},...}`); `api` style only. */
   dates: string | null;
   /** Events in `items`. */
@@ -182,17 +182,24 @@ export interface PageText {
 /** A page row: the event's JSON, its id and start (PostgreSQL's text), and its date mask. */
 type JsonRow = [json: string, id: string, start: string, dates: number];
 
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
 /**
- * The same page as listWindow (same query, order, keyset and overlap bound) as JSON text written
- * by PostgreSQL, in one prepared statement: in the API's form the JSON each row stores
- * (`api_json`, kept by a trigger), in REST's form written by the query. This process only joins
- * the rows' texts: no row objects, no DTOs, no stringify.
+ * The same page as listWindow (same query, order, keyset and overlap bound) as JSON written by
+ * PostgreSQL, in one prepared statement: in the API's form the JSON each row stores (`api_json`,
+ * kept by a trigger), in REST's form written by the query. This process only joins the rows'
+ * texts: no row objects (rows as arrays), no DTOs, no stringify.
  *
  * One text per row rather than one for the page (string_agg): measured with pgbench on a
  * 251-event page, PostgreSQL spends ~0.9 ms returning the rows' stored texts and 2.9 to 4.7 ms
  * aggregating and returning them as one 235 kB value (and 1.0 ms returning the plain columns).
+ * The page is UTF-8 bytes, each row encoded on its own: V8 took 1.5 ms to encode the same page
+ * joined into one string (a 500-part rope) and 0.24 ms to encode its rows and join the bytes.
  */
 export async function listWindowJson(em: EntityManager, q: WindowQuery, style: JsonStyle): Promise<PageText> {
+  // The stored JSON; written here only for a row that has none (a trigger that did not fire, e.g. on a replica).
   const json = style === 'api' ? `coalesce(${API_JSON_COLUMN}, ${eventJsonSql('api', 'calendar_events')})` : eventJsonSql('rest', 'calendar_events');
   const { sql, params } = listWindowQuery(
     { ...q, limit: q.limit + 1 },
@@ -201,17 +208,18 @@ export async function listWindowJson(em: EntityManager, q: WindowQuery, style: J
   );
   const rows = await queryPrepared<JsonRow>(em, sql, params, { rowMode: 'array' });
   const count = Math.min(rows.length, q.limit);
-  let items = '[';
+  const chunks: Buffer[] = [OPEN];
   let dates = '{';
   for (let i = 0; i < count; i++) {
     const row = rows[i] as JsonRow;
-    const sep = i === 0 ? '' : ',';
-    items += sep + row[0];
-    if (style === 'api') dates += `${sep}"${i}":${DATE_ANNOTATIONS[row[3]] ?? '{}'}`;
+    if (i > 0) chunks.push(COMMA);
+    chunks.push(Buffer.from(row[0]));
+    if (style === 'api') dates += `${i === 0 ? '' : ','}"${i}":${DATE_ANNOTATIONS[row[3]] ?? '{}'}`;
   }
+  chunks.push(CLOSE);
   const lastRow = count > 0 ? rows[count - 1] : undefined;
   return {
-    items: `${items}]`,
+    items: chunks,
     dates: style === 'api' ? `${dates}}` : null,
     count,
     hasMore: rows.length > q.limit,
