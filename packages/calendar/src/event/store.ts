@@ -2,7 +2,7 @@ import { executeBound, queryPrepared, type EntityManager } from '@calsync/db';
 import { entriesOf, SQL_TYPES, type JsonStyle, type Source } from './field.ts';
 import { API_JSON_COLUMN, DATE_ANNOTATIONS, eventDateMaskSql, eventJsonSql } from './json-sql.ts';
 import type { CancelledEventStub } from './google.ts';
-import { EVENT_COLUMNS, parseTimestamptz, toEventDTO } from './row.ts';
+import { EVENT_COLUMNS, toEventDTO } from './row.ts';
 import { EVENT_FIELDS, type EventDTO, type GoogleEventFields } from './shape.ts';
 
 /**
@@ -179,8 +179,8 @@ export interface PageText {
   last: { startTime: Date; id: string } | null;
 }
 
-/** A page row: the event's JSON, its id and start (PostgreSQL's text), and its date mask. */
-type JsonRow = [json: string, id: string, start: string, dates: number];
+/** A page row: the event's JSON and its date mask. */
+type JsonRow = [json: string, dates: number];
 
 const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
@@ -204,7 +204,8 @@ export async function listWindowJson(em: EntityManager, q: WindowQuery, style: J
   const { sql, params } = listWindowQuery(
     { ...q, limit: q.limit + 1 },
     `start_time, id, ${json} as json, ${eventDateMaskSql('calendar_events')} as dates`,
-    'json, id::text, start_time::text, dates',
+    // Not the id and start as text too: they made PostgreSQL's part of the page 1.9 ms instead of 1.0 (pgbench).
+    'json, dates',
   );
   const rows = await queryPrepared<JsonRow>(em, sql, params, { rowMode: 'array' });
   const count = Math.min(rows.length, q.limit);
@@ -214,7 +215,7 @@ export async function listWindowJson(em: EntityManager, q: WindowQuery, style: J
     const row = rows[i] as JsonRow;
     if (i > 0) chunks.push(COMMA);
     chunks.push(Buffer.from(row[0]));
-    if (style === 'api') dates += `${i === 0 ? '' : ','}"${i}":${DATE_ANNOTATIONS[row[3]] ?? '{}'}`;
+    if (style === 'api') dates += `${i === 0 ? '' : ','}"${i}":${DATE_ANNOTATIONS[row[1]] ?? '{}'}`;
   }
   chunks.push(CLOSE);
   const lastRow = count > 0 ? rows[count - 1] : undefined;
@@ -223,8 +224,16 @@ export async function listWindowJson(em: EntityManager, q: WindowQuery, style: J
     dates: style === 'api' ? `${dates}}` : null,
     count,
     hasMore: rows.length > q.limit,
-    last: lastRow ? { startTime: parseTimestamptz(lastRow[2]), id: lastRow[1] } : null,
+    last: lastRow ? positionOf(lastRow[0], style) : null,
   };
+}
+
+/** The keyset position of an event, read from its JSON (one per page: the last). */
+function positionOf(json: string, style: JsonStyle): { startTime: Date; id: string } {
+  const event = JSON.parse(json) as Record<string, unknown>;
+  const start = event[style === 'api' ? 'startTime' : 'start_time'];
+  if (typeof event.id !== 'string' || typeof start !== 'string') throw new Error('a listed event has no id or start');
+  return { startTime: new Date(start), id: event.id };
 }
 
 /** The list query itself (`?` placeholders), for listWindow and for EXPLAIN and benchmarks. */
