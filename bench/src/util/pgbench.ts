@@ -22,14 +22,38 @@ export async function findPgbench(): Promise<string | undefined> {
  * collector, no row objects): `connections` clients in a closed loop, each statement prepared
  * once. Latencies come from its per-transaction log.
  */
-export async function pgbenchLoad(opts: { pgbench: string; databaseUrl: string; sql: string[]; connections: number; seconds: number }): Promise<{ latency: Summary; requests: number; requestsPerSecond: number }> {
+export async function pgbenchLoad(opts: {
+  pgbench: string;
+  databaseUrl: string;
+  sql: string[];
+  connections: number;
+  seconds: number;
+  /** Open loop at this overall rate (`-R`): latency then counts from when a transaction was due. */
+  ratePerSecond?: number;
+}): Promise<{ latency: Summary; requests: number; requestsPerSecond: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'calsync-pgbench-'));
   try {
     const script = join(dir, 'list.sql');
     await writeFile(script, opts.sql.map((s) => `${s.replace(/\s+/g, ' ').trim()};\n`).join(''));
     await run(
       opts.pgbench,
-      ['-n', '-M', 'prepared', '-c', String(opts.connections), '-j', String(opts.connections), '-T', String(opts.seconds), '-f', script, '--log', `--log-prefix=${join(dir, 'tx')}`, opts.databaseUrl],
+      [
+        '-n',
+        '-M',
+        'prepared',
+        '-c',
+        String(opts.connections),
+        '-j',
+        String(opts.connections),
+        '-T',
+        String(opts.seconds),
+        ...(opts.ratePerSecond ? ['-R', String(opts.ratePerSecond)] : []),
+        '-f',
+        script,
+        '--log',
+        `--log-prefix=${join(dir, 'tx')}`,
+        opts.databaseUrl,
+      ],
       { cwd: dir, maxBuffer: 1 << 20 },
     );
     const latencies: number[] = [];
