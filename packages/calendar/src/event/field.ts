@@ -41,15 +41,16 @@ export interface Column<T, D extends boolean = boolean> {
   readonly rest: { readonly schema: z.ZodType; encode(value: T): unknown } | undefined;
   /**
    * jsonb: an SQL expression (text) of the value's JSON exactly as JSON.stringify writes the API
-   * value (`api`) or its REST form (`rest`), given the column's SQL expression.
+   * value, given the column's SQL expression (REST renames its keys, see listWindowJson).
    */
-  readonly sqlJson: ((column: string, style: JsonStyle) => string) | undefined;
+  readonly sqlJson: ((column: string) => string) | undefined;
   /** Phantoms: carry the value type and whether there is a default. */
   readonly type?: T;
   readonly hasDefault?: D;
 }
 
 /** Which JSON an event is written as: the API's (camelCase, tRPC) or the REST API's (snake_case). */
+/** A list page's JSON: the API's (tRPC) or REST's (snake_case keys). */
 export type JsonStyle = 'api' | 'rest';
 
 type ColumnOptions<T> = Partial<Pick<Column<T>, 'values' | 'sqlDefault' | 'description' | 'fromJson' | 'rest' | 'sqlJson'>>;

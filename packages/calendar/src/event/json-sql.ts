@@ -1,12 +1,12 @@
-import { entriesOf, type ColumnKind, type Field, type JsonStyle } from './field.ts';
+import { entriesOf, type ColumnKind, type Field } from './field.ts';
 import { isoText, jsonText } from './json-text.ts';
 import { EVENT_FIELDS } from './shape.ts';
 
 /**
  * An event's JSON written by PostgreSQL, from the shape: the same text JSON.stringify makes of
- * the API's value (the EventDTO with its Dates as ISO strings, as superjson sends it) or of its
- * REST form, so a list page can travel from the database to the socket without becoming rows,
- * objects and a string again. Text values use to_json (PostgreSQL escapes exactly the characters
+ * the API's value (the EventDTO with its Dates as ISO strings, as superjson sends it), so a list
+ * page can travel from the database to the socket without becoming rows, objects and a string
+ * again. Text values use to_json (PostgreSQL escapes exactly the characters
  * JSON.stringify does for text a row can hold); the tests compare both byte for byte.
  */
 
@@ -14,15 +14,15 @@ import { EVENT_FIELDS } from './shape.ts';
 const key = (name: string): string => `'"${name}":'`;
 
 
-const VALUE: Readonly<Record<ColumnKind, (column: string, field: Field<unknown>, style: JsonStyle) => string>> = {
+const VALUE: Readonly<Record<ColumnKind, (column: string, field: Field<unknown>) => string>> = {
   uuid: (c) => `coalesce('"' || ${c}::text || '"', 'null')`,
   text: (c) => jsonText(c),
   enum: (c) => jsonText(c),
   boolean: (c) => `case when ${c} then 'true' when not ${c} then 'false' else 'null' end`,
   timestamptz: (c) => `coalesce('"' || ${isoText(c)} || '"', 'null')`,
-  jsonb: (c, field, style) => {
+  jsonb: (c, field) => {
     if (!field.column.sqlJson) throw new Error(`jsonb column ${c} has no SQL JSON form`);
-    return `coalesce(${field.column.sqlJson(c, style)}, 'null')`;
+    return `coalesce(${field.column.sqlJson(c)}, 'null')`;
   },
 };
 
@@ -31,11 +31,11 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 for (const f of API_FIELDS) if (!IDENTIFIER.test(f.name)) throw new Error(`event field ${f.name} is not a plain identifier`);
 
 /**
- * SQL: one event's JSON object as text, over a row of calendar_events named `alias`. Keys in the
- * shape's order (the DTO's), camelCase for the API, the column names for REST.
+ * SQL: one event's JSON object in the API's form as text, over a row of calendar_events named
+ * `alias`, keys in the shape's order (the DTO's).
  */
-export function eventJsonSql(style: JsonStyle, alias: string): string {
-  const parts = API_FIELDS.map((f, i) => `${i === 0 ? `'{'` : `','`} || ${key(style === 'api' ? f.name : f.columnName)} || ${VALUE[f.field.column.kind](`${alias}.${f.columnName}`, f.field, style)}`);
+export function eventJsonSql(alias: string): string {
+  const parts = API_FIELDS.map((f, i) => `${i === 0 ? `'{'` : `','`} || ${key(f.name)} || ${VALUE[f.field.column.kind](`${alias}.${f.columnName}`, f.field)}`);
   return `(${parts.join(' || ')} || '}')`;
 }
 
@@ -67,5 +67,5 @@ export const API_JSON_COLUMN = 'api_json';
  * test fails when the shape changes and no migration installs the new body.
  */
 export function apiJsonTriggerBody(): string {
-  return `new.${API_JSON_COLUMN} := ${eventJsonSql('api', 'new')}; return new;`;
+  return `new.${API_JSON_COLUMN} := ${eventJsonSql('new')}; return new;`;
 }

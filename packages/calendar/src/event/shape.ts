@@ -36,10 +36,8 @@ const attendees = json({
     schema: z.array(z.object({ email: z.string(), display_name: z.string().nullable(), response_status: z.enum(RESPONSE_STATUSES) })),
     encode: (list: Attendee[]) => list.map((a) => ({ email: a.email, display_name: a.displayName, response_status: a.responseStatus })),
   },
-  sqlJson: (c, style) => {
-    const [displayName, responseStatus] = style === 'api' ? ['displayName', 'responseStatus'] : ['display_name', 'response_status'];
-    return `coalesce((select '[' || string_agg('{"email":' || ${jsonText(`a->>'email'`)} || ',"${displayName}":' || ${jsonText(`a->>'displayName'`)} || ',"${responseStatus}":' || ${jsonText(`a->>'responseStatus'`)} || '}', ',' order by n) || ']' from jsonb_array_elements(${c}) with ordinality as t(a, n)), '[]')`;
-  },
+  sqlJson: (c) =>
+    `coalesce((select '[' || string_agg('{"email":' || ${jsonText(`a->>'email'`)} || ',"displayName":' || ${jsonText(`a->>'displayName'`)} || ',"responseStatus":' || ${jsonText(`a->>'responseStatus'`)} || '}', ',' order by n) || ']' from jsonb_array_elements(${c}) with ordinality as t(a, n)), '[]')`,
 });
 
 /** Busy or free in free/busy answers ("Show as" in Google Calendar). */
@@ -54,10 +52,9 @@ const links = json({
     schema: z.object({ deal_id: z.string().nullable(), contact_ids: z.array(z.string()), company_id: z.string().nullable() }),
     encode: (l: EventLinks) => ({ deal_id: l.dealId, contact_ids: l.contactIds, company_id: l.companyId }),
   },
-  sqlJson: (c, style) => {
-    const [dealId, contactIds, companyId] = style === 'api' ? ['dealId', 'contactIds', 'companyId'] : ['deal_id', 'contact_ids', 'company_id'];
+  sqlJson: (c) => {
     const contacts = `coalesce((select '[' || string_agg(to_json(x)::text, ',' order by n) || ']' from jsonb_array_elements_text(case when jsonb_typeof(${c}->'contactIds') = 'array' then ${c}->'contactIds' else '[]'::jsonb end) with ordinality as u(x, n)), '[]')`;
-    return `'{"${dealId}":' || ${jsonText(`${c}->>'dealId'`)} || ',"${contactIds}":' || ${contacts} || ',"${companyId}":' || ${jsonText(`${c}->>'companyId'`)} || '}'`;
+    return `'{"dealId":' || ${jsonText(`${c}->>'dealId'`)} || ',"contactIds":' || ${contacts} || ',"companyId":' || ${jsonText(`${c}->>'companyId'`)} || '}'`;
   },
 });
 

@@ -1,5 +1,5 @@
 import { executeBound, queryPrepared, type EntityManager } from '@calsync/db';
-import { entriesOf, SQL_TYPES, type JsonStyle, type Source } from './field.ts';
+import { entriesOf, snakeCase, SQL_TYPES, type JsonStyle, type Source } from './field.ts';
 import { API_JSON_COLUMN, DATE_ANNOTATIONS, eventDateMaskSql, eventJsonSql } from './json-sql.ts';
 import type { CancelledEventStub } from './google.ts';
 import { EVENT_COLUMNS, toEventDTO } from './row.ts';
@@ -183,10 +183,22 @@ export interface PageText {
  * What each tier of a JSON page selects: the stored API JSON (written here only for a row that
  * has none: a trigger that did not fire, e.g. on a replica), or the REST form, and the date mask.
  */
-const PAGE_SELECT: Readonly<Record<JsonStyle, string>> = {
-  api: `start_time, id, coalesce(${API_JSON_COLUMN}, ${eventJsonSql('api', 'calendar_events')}) as json, ${eventDateMaskSql('calendar_events')} as dates`,
-  rest: `start_time, id, ${eventJsonSql('rest', 'calendar_events')} as json, ${eventDateMaskSql('calendar_events')} as dates`,
-};
+const PAGE_SELECT = `start_time, id, coalesce(${API_JSON_COLUMN}, ${eventJsonSql('calendar_events')}) as json, ${eventDateMaskSql('calendar_events')} as dates`;
+
+/**
+ * A key in the API's JSON of an event that REST names otherwise (camelCase). In JSON written by
+ * JSON.stringify or PostgreSQL's to_json, `"name":` is always a key: a quote inside a string is
+ * escaped, and a string value is never followed by a colon.
+ */
+const CAMEL_KEY = /"([a-z]+[A-Z][A-Za-z]*)":/g;
+
+/**
+ * The REST form of an event's API JSON: the same values in the same order, every key in
+ * snake_case (as toRestEvent and the columns name them). The property test compares the two.
+ */
+function restJsonOf(apiJson: string): string {
+  return apiJson.replace(CAMEL_KEY, (_, key: string) => `"${snakeCase(key)}":`);
+}
 
 /** A page row: the event's JSON and its date mask. */
 type JsonRow = [json: string, dates: number];
@@ -197,9 +209,9 @@ const CLOSE = Buffer.from(']');
 
 /**
  * The same page as listWindow (same query, order, keyset and overlap bound) as JSON written by
- * PostgreSQL, in one prepared statement: in the API's form the JSON each row stores (`api_json`,
- * kept by a trigger), in REST's form written by the query. This process only joins the rows'
- * texts: no row objects (rows as arrays), no DTOs, no stringify.
+ * PostgreSQL, in one prepared statement: the JSON each row stores (`api_json`, kept by a trigger),
+ * for REST with its keys in snake_case (restJsonOf). This process only joins the rows' texts: no
+ * row objects (rows as arrays), no DTOs, no stringify.
  *
  * One text per row rather than one for the page (string_agg): measured with pgbench on a
  * 251-event page, PostgreSQL spends ~0.9 ms returning the rows' stored texts and 2.9 to 4.7 ms
@@ -209,7 +221,7 @@ const CLOSE = Buffer.from(']');
  */
 export async function listWindowJson(em: EntityManager, q: WindowQuery, style: JsonStyle): Promise<PageText> {
   // Not the id and start as text too: they made PostgreSQL's part of the page 1.9 ms instead of 1.0 (pgbench).
-  const { sql, params } = listWindowQuery({ ...q, limit: q.limit + 1 }, PAGE_SELECT[style], 'json, dates');
+  const { sql, params } = listWindowQuery({ ...q, limit: q.limit + 1 }, PAGE_SELECT, 'json, dates');
   const rows = await queryPrepared<JsonRow>(em, sql, params, { rowMode: 'array' });
   const count = Math.min(rows.length, q.limit);
   const chunks: Buffer[] = [OPEN];
@@ -217,7 +229,7 @@ export async function listWindowJson(em: EntityManager, q: WindowQuery, style: J
   for (let i = 0; i < count; i++) {
     const row = rows[i] as JsonRow;
     if (i > 0) chunks.push(COMMA);
-    chunks.push(Buffer.from(row[0]));
+    chunks.push(Buffer.from(style === 'api' ? row[0] : restJsonOf(row[0])));
     if (style === 'api') dates += `${i === 0 ? '' : ','}"${i}":${DATE_ANNOTATIONS[row[1]] ?? '{}'}`;
   }
   chunks.push(CLOSE);
@@ -227,14 +239,14 @@ export async function listWindowJson(em: EntityManager, q: WindowQuery, style: J
     dates: style === 'api' ? `${dates}}` : null,
     count,
     hasMore: rows.length > q.limit,
-    last: lastRow ? positionOf(lastRow[0], style) : null,
+    last: lastRow ? positionOf(lastRow[0]) : null,
   };
 }
 
 /** The keyset position of an event, read from its JSON (one per page: the last). */
-function positionOf(json: string, style: JsonStyle): { startTime: Date; id: string } {
-  const event = JSON.parse(json) as Record<string, unknown>;
-  const start = event[style === 'api' ? 'startTime' : 'start_time'];
+function positionOf(apiJson: string): { startTime: Date; id: string } {
+  const event = JSON.parse(apiJson) as Record<string, unknown>;
+  const start = event.startTime;
   if (typeof event.id !== 'string' || typeof start !== 'string') throw new Error('a listed event has no id or start');
   return { startTime: new Date(start), id: event.id };
 }
