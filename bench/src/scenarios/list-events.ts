@@ -4,6 +4,7 @@ import type { Sizes } from '../modes.ts';
 import { info, result, type Result } from '../report.ts';
 import { middleWeek, seedEvents } from '../seed.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
+import { cpuMeter } from '../util/cpu.ts';
 import { explain, type Plan } from '../util/explain.ts';
 import { httpLoad, httpLoadAtRate, pooled, sqlLoad } from '../util/load.ts';
 import { measureHiccups } from '../util/hiccups.ts';
@@ -81,9 +82,19 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   await httpLoad({ url, headers, connections: CONNECTIONS, seconds: 1 });
   const httpRounds = [];
   const sqlRounds = [];
+  // Where each side's CPU goes (server, PostgreSQL, this process: the load generator).
+  const httpCpu = new CpuPerRequest();
+  const sqlCpu = new CpuPerRequest();
+  const meter = () => cpuMeter({ serverPid: server.pid, sql: system.sql, databaseUrl: system.databaseUrl });
   for (let round = 0; round < sizes.listRounds; round++) {
-    httpRounds.push(await httpLoad({ url, headers, connections: CONNECTIONS, seconds: roundSeconds }));
-    sqlRounds.push(await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: roundSeconds }));
+    let m = await meter();
+    const h = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: roundSeconds });
+    httpCpu.add(await m.stop(), h.requests);
+    httpRounds.push(h);
+    m = await meter();
+    const s = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: roundSeconds });
+    sqlCpu.add(await m.stop(), s.requests);
+    sqlRounds.push(s);
   }
   const http = pooled(httpRounds);
   const sql = pooled(sqlRounds);
@@ -138,7 +149,29 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
       sqlRequestsPerSecond: sql.requestsPerSecond,
     }),
     info('  tRPC / raw SQL requests per second', http.requestsPerSecond, `/ ${sql.requestsPerSecond}`),
+    cpuRow('  CPU ms per request, tRPC: server / PostgreSQL / load generator', httpCpu),
+    cpuRow('  CPU ms per request, raw SQL: server / PostgreSQL / load generator', sqlCpu),
   ];
+}
+
+function cpuRow(metric: string, cpu: CpuPerRequest): Result {
+  const [server, postgres, bench] = cpu.perRequestMs() as [number, number, number];
+  return info(metric, server, `/ ${postgres} / ${bench}`, { ...cpu.totals });
+}
+
+/** CPU seconds of the saturated rounds, summed, per request (ms: server, PostgreSQL, load generator). */
+class CpuPerRequest {
+  readonly totals = { serverS: 0, postgresS: 0, benchS: 0, requests: 0 };
+  add(cpu: { serverS: number; postgresS: number; benchS: number }, requests: number): void {
+    this.totals.serverS += cpu.serverS;
+    this.totals.postgresS += cpu.postgresS;
+    this.totals.benchS += cpu.benchS;
+    this.totals.requests += requests;
+  }
+  perRequestMs(): number[] {
+    const { serverS, postgresS, benchS, requests } = this.totals;
+    return [serverS, postgresS, benchS].map((s) => round((1000 * s) / Math.max(1, requests), 2));
+  }
 }
 
 async function explainAll(system: BenchSystem, statements: CapturedStatement[]): Promise<Plan[]> {

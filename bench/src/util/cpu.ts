@@ -12,6 +12,28 @@ export function cpuSeconds(pid: number): number {
     return 0;
   }
 }
+/**
+ * CPU seconds of a process's children that have exited and been reaped (cutime + cstime): for the
+ * postmaster, the backends that came and went.
+ */
+export function reapedChildrenCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+/** The parent of a process (for a backend: the postmaster), or undefined. */
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
 /** USER_HZ: 100 on every Linux the bench runs on. */
 const CLOCK_TICKS = 100;
 
@@ -21,8 +43,9 @@ export interface CpuMeter {
 }
 
 /**
- * Where a phase's CPU went. PostgreSQL is counted over the backends connected to `database`
- * (seen at the start and the end; a backend that came and went in between is missed).
+ * Where a phase's CPU went. PostgreSQL is counted over the backends connected to `database` (seen
+ * at the start and the end) and, when PostgreSQL runs on this machine, the backends that exited in
+ * between (the postmaster's reaped children: of any database, so a busy neighbour adds to it).
  */
 export async function cpuMeter(opts: { serverPid: number; sql: pg.Pool; databaseUrl: string }): Promise<CpuMeter> {
   const database = decodeURIComponent(new URL(opts.databaseUrl).pathname.slice(1));
@@ -30,6 +53,8 @@ export async function cpuMeter(opts: { serverPid: number; sql: pg.Pool; database
     (await opts.sql.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database])).rows.map((r) => r.pid);
   const startPids = await backends();
   const pgStart = new Map(startPids.map((pid) => [pid, cpuSeconds(pid)]));
+  const postmaster = startPids.map(parentPid).find((pid) => pid !== undefined && pid > 1);
+  const reapedStart = postmaster === undefined ? 0 : reapedChildrenCpuSeconds(postmaster);
   const serverStart = cpuSeconds(opts.serverPid);
   const benchStart = process.cpuUsage();
   const wallStart = performance.now();
@@ -40,6 +65,7 @@ export async function cpuMeter(opts: { serverPid: number; sql: pg.Pool; database
       const serverS = cpuSeconds(opts.serverPid) - serverStart;
       let postgresS = 0;
       for (const pid of new Set([...startPids, ...(await backends())])) postgresS += cpuSeconds(pid) - (pgStart.get(pid) ?? 0);
+      if (postmaster !== undefined) postgresS += reapedChildrenCpuSeconds(postmaster) - reapedStart;
       const r = (v: number) => Math.round(v * 100) / 100;
       return { serverS: r(serverS), benchS: r((bench.user + bench.system) / 1e6), postgresS: r(postgresS), wallS: r(wallS) };
     },
