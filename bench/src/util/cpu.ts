@@ -1,38 +1,33 @@
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-export function cpuSeconds(pid: number): number {
+/** A process's /proc stat fields after the command name (which may hold spaces), or undefined once it is gone. */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux): utime and stime. */
+export function cpuSeconds(pid: number): number {
+  const f = procStat(pid);
+  return f ? (Number(f[11]) + Number(f[12])) / CLOCK_TICKS : 0;
 }
 /**
  * CPU seconds of a process's children that have exited and been reaped (cutime + cstime): for the
  * postmaster, the backends that came and went.
  */
-export function reapedChildrenCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
+function reapedChildrenCpuSeconds(pid: number): number {
+  const f = procStat(pid);
+  return f ? (Number(f[13]) + Number(f[14])) / CLOCK_TICKS : 0;
 }
 /** The parent of a process (for a backend: the postmaster), or undefined. */
 function parentPid(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
+  const f = procStat(pid);
+  return f ? Number(f[1]) : undefined;
 }
 /** USER_HZ: 100 on every Linux the bench runs on. */
 const CLOCK_TICKS = 100;
