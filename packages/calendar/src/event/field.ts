@@ -49,7 +49,6 @@ export interface Column<T, D extends boolean = boolean> {
   readonly hasDefault?: D;
 }
 
-/** Which JSON an event is written as: the API's (camelCase, tRPC) or the REST API's (snake_case). */
 /** A list page's JSON: the API's (tRPC) or REST's (snake_case keys). */
 export type JsonStyle = 'api' | 'rest';
 

@@ -181,7 +181,7 @@ export interface PageText {
 
 /**
  * What each tier of a JSON page selects: the stored API JSON (written here only for a row that
- * has none: a trigger that did not fire, e.g. on a replica), or the REST form, and the date mask.
+ * has none: a trigger that did not fire, e.g. on a replica) and the date mask.
  */
 const PAGE_SELECT = `start_time, id, coalesce(${API_JSON_COLUMN}, ${eventJsonSql('calendar_events')}) as json, ${eventDateMaskSql('calendar_events')} as dates`;
 
@@ -197,7 +197,15 @@ const CAMEL_KEY = /"([a-z]+[A-Z][A-Za-z]*)":/g;
  * snake_case (as toRestEvent and the columns name them). The property test compares the two.
  */
 function restJsonOf(apiJson: string): string {
-  return apiJson.replace(CAMEL_KEY, (_, key: string) => `"${snakeCase(key)}":`);
+  return apiJson.replace(CAMEL_KEY, (_, key: string) => restKey(key));
+}
+
+/** `"key":` in REST's name, once per key: a page has ~20 of them per event, from the shape's few names. */
+const REST_KEYS = new Map<string, string>();
+function restKey(key: string): string {
+  let rest = REST_KEYS.get(key);
+  if (rest === undefined) REST_KEYS.set(key, (rest = `"${snakeCase(key)}":`));
+  return rest;
 }
 
 /** A page row: the event's JSON and its date mask. */
