@@ -46,13 +46,15 @@ describe('loadConfig', () => {
   });
 
   it('coalesces notification bursts by default and takes the burst timings from the environment', () => {
-    expect(loadConfig({}).sync).toMatchObject({ minIntervalMs: 500, burstQuietMs: 250, burstMaxWaitMs: 1500 });
-    expect(loadConfig({ SYNC_MIN_INTERVAL_MS: '0', SYNC_BURST_QUIET_MS: '100', SYNC_BURST_MAX_WAIT_MS: '0' }).sync).toMatchObject({
+    expect(loadConfig({}).sync).toMatchObject({ minIntervalMs: 500, burstQuietMs: 250, burstMaxWaitMs: 1500, expectedQuietMs: 1000 });
+    expect(loadConfig({ SYNC_MIN_INTERVAL_MS: '0', SYNC_BURST_QUIET_MS: '100', SYNC_BURST_MAX_WAIT_MS: '0', SYNC_EXPECTED_QUIET_MS: '0' }).sync).toMatchObject({
       minIntervalMs: 0,
       burstQuietMs: 100,
       burstMaxWaitMs: 0,
+      expectedQuietMs: 0,
     });
     expect(() => loadConfig({ SYNC_BURST_QUIET_MS: '-1' })).toThrow(/SYNC_BURST_QUIET_MS/);
     expect(() => loadConfig({ SYNC_BURST_MAX_WAIT_MS: '2 seconds' })).toThrow(/SYNC_BURST_MAX_WAIT_MS/);
+    expect(() => loadConfig({ SYNC_EXPECTED_QUIET_MS: '-5' })).toThrow(/SYNC_EXPECTED_QUIET_MS/);
   });
 });

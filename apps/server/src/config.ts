@@ -75,6 +75,8 @@ export interface Config {
     burstQuietMs: number;
     /** ...but never longer than this after the first notification that waits for it. */
     burstMaxWaitMs: number;
+    /** Notifications still due for changes a sync already brought get one check sync once they pause this long. */
+    expectedQuietMs: number;
     /** Lone notifications of a calendar that sync at once before bursts begin (grows back one per minIntervalMs). */
     immediateBudget: number;
     /** Syncs running at once across all calendars (per process). */
@@ -205,6 +207,7 @@ const EnvSchema = z.object({
   SYNC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.minIntervalMs),
   SYNC_BURST_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.burstQuietMs),
   SYNC_BURST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.burstMaxWaitMs),
+  SYNC_EXPECTED_QUIET_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_SYNC_PACING.expectedQuietMs),
   SYNC_IMMEDIATE_BUDGET: z.coerce.number().int().min(0).max(100).default(DEFAULT_SYNC_PACING.immediateBudget),
   SYNC_MAX_CONCURRENT: z.coerce.number().int().min(1).max(1000).default(DEFAULT_SYNC_PACING.maxConcurrent),
   JOBS_ENABLED: bool(true),
@@ -315,6 +318,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       minIntervalMs: e.SYNC_MIN_INTERVAL_MS,
       burstQuietMs: e.SYNC_BURST_QUIET_MS,
       burstMaxWaitMs: e.SYNC_BURST_MAX_WAIT_MS,
+      expectedQuietMs: e.SYNC_EXPECTED_QUIET_MS,
       immediateBudget: e.SYNC_IMMEDIATE_BUDGET,
       maxConcurrent: e.SYNC_MAX_CONCURRENT,
     },

@@ -73,13 +73,15 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       minIntervalMs: config.sync.minIntervalMs,
       burstQuietMs: config.sync.burstQuietMs,
       burstMaxWaitMs: config.sync.burstMaxWaitMs,
+      expectedQuietMs: config.sync.expectedQuietMs,
       immediateBudget: config.sync.immediateBudget,
       maxConcurrent: config.sync.maxConcurrent,
       logger,
       run: async (calendarId) => {
         try {
           const outcome = await sync.syncIfIdle(calendarId);
-          return { busy: !outcome.ran };
+          if (!outcome.ran) return { busy: true };
+          return { busy: false, changes: outcome.result.fullSync ? undefined : outcome.result.reported };
         } catch (err) {
           // Disconnected after its notification came: nothing to catch up on, nothing to retry.
           if (err instanceof NotConnectedError) return { busy: false };

@@ -106,12 +106,11 @@ describe('SyncScheduler', () => {
       for (const c of stormy) s.request(c);
       await vi.advanceTimersByTimeAsync(50);
     }
-    // A person edits a quiet calendar: it takes the next place that comes free (<= 300 ms).
+    // A person edits a quiet calendar: it starts at once, in the place bursts never take.
     const asked = Date.now();
     s.request('quiet');
-    await vi.advanceTimersByTimeAsync(300);
-    expect(starts.get('quiet')).toBeDefined();
-    expect((starts.get('quiet') ?? Infinity) - asked).toBeLessThanOrEqual(300);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(starts.get('quiet')).toBe(asked);
     await vi.advanceTimersByTimeAsync(10_000);
     await s.idle();
   });
@@ -172,6 +171,109 @@ describe('SyncScheduler', () => {
     // Each wait starts at the first request after the previous sync started (10 ms after the
     // leading one, at the same ms as the others); the last ends burstQuietMs after the final request.
     expect(r.starts.map((t) => t - t0)).toEqual([0, 1510, 3010, 4510, last - t0 + 250]);
+  });
+
+  describe('notifications still due for changes a sync already brought', () => {
+    /**
+     * Google as the runner sees it: `edits` changes made at the given times; a sync brings (and
+     * reports) every change made since the previous one started.
+     */
+    function google(editTimes: number[], t0: number, durationMs = 60) {
+      const starts: number[] = [];
+      let seen = 0;
+      const run = async () => {
+        const now = Date.now();
+        starts.push(now);
+        const made = editTimes.filter((t) => t0 + t <= now).length;
+        const changes = made - seen;
+        seen = made;
+        await new Promise((r) => setTimeout(r, durationMs));
+        return { busy: false, changes };
+      };
+      return { starts, run };
+    }
+
+    /** One notification per edit, delivered every `everyMs` from `fromMs` (a receiver taking in many calendars' storms). */
+    async function deliver(s: SyncScheduler, t0: number, count: number, fromMs: number, everyMs: number): Promise<number> {
+      let last = 0;
+      for (let i = 0; i < count; i++) {
+        await vi.advanceTimersByTimeAsync(t0 + fromMs + i * everyMs - Date.now());
+        last = Date.now();
+        s.request('cal');
+      }
+      return last;
+    }
+
+    it('a storm of 50 edits in 1 s whose notifications trickle in over 25 s costs a sync per batch of new changes and one check', async () => {
+      const t0 = Date.now();
+      const editTimes = Array.from({ length: 50 }, (_, i) => i * 18);
+      const g = google(editTimes, t0);
+      const s = scheduler(g.run);
+      const last = await deliver(s, t0, 50, 0, 500);
+      await vi.advanceTimersByTimeAsync(5000);
+      // At once (edit 0); the second notification with the budget (edits 1-27: 26 of their
+      // notifications still to come); the 29th announces edit 28, made after that sync started:
+      // a new change, at once (edits 28-49); the other 21 get one check once they pause.
+      expect(g.starts.map((t) => t - t0)).toEqual([0, 500, 14_000, last - t0 + 1000]);
+
+      // Without it, the same storm is a sync per notification (the budget grows back between them).
+      const t1 = Date.now();
+      const again = google(editTimes, t1);
+      const plain = scheduler(again.run, { expectedQuietMs: 0 });
+      await deliver(plain, t1, 50, 0, 500);
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(again.starts.length).toBeGreaterThan(40);
+    });
+
+    it('when the first sync comes after the edits, the storm costs that sync and one check', async () => {
+      const t0 = Date.now();
+      const g = google(Array.from({ length: 50 }, (_, i) => i * 18), t0);
+      const s = scheduler(g.run);
+      const last = await deliver(s, t0, 50, 1000, 500);
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(g.starts.map((t) => t - t0)).toEqual([1000, last - t0 + 1000]);
+    });
+
+    it('a notification beyond the expected ones is a new change: it syncs at once', async () => {
+      const t0 = Date.now();
+      const g = google([0, 1, 2, 1400], t0);
+      const s = scheduler(g.run);
+      await vi.advanceTimersByTimeAsync(10);
+      s.request('cal'); // brings 3 changes: 2 notifications expected
+      await vi.advanceTimersByTimeAsync(990);
+      s.request('cal');
+      s.request('cal');
+      await vi.advanceTimersByTimeAsync(500);
+      s.request('cal'); // the edit at 1400: not expected, and not held until the check's pause
+      await vi.advanceTimersByTimeAsync(0);
+      expect(g.starts.map((t) => t - t0)).toEqual([10, 1500]);
+      await vi.advanceTimersByTimeAsync(5000);
+      // The check of the two expected ones was folded into that sync: nothing else ran.
+      expect(g.starts).toHaveLength(2);
+    });
+
+    it('expected notifications that never come are forgotten after 10 s', async () => {
+      const t0 = Date.now();
+      const g = google([0, 1, 2, 3, 11_000], t0);
+      const s = scheduler(g.run);
+      await vi.advanceTimersByTimeAsync(10);
+      s.request('cal'); // 4 changes, 3 notifications expected; Google sent one for all of them
+      await vi.advanceTimersByTimeAsync(10_990);
+      s.request('cal');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(g.starts.map((t) => t - t0)).toEqual([10, 11_000]);
+    });
+
+    it('a full listing (changes unknown) expects nothing', async () => {
+      const r = recorder();
+      const s = scheduler(async () => ({ ...(await r.run()), changes: undefined }));
+      const t0 = Date.now();
+      s.request('cal');
+      await vi.advanceTimersByTimeAsync(600);
+      s.request('cal');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(r.starts.map((t) => t - t0)).toEqual([0, 600]);
+    });
   });
 
   it('a request while a sync runs causes another sync after it, not before minIntervalMs', async () => {

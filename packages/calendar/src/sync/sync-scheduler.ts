@@ -3,8 +3,10 @@ import { silentLogger, type Logger } from '../logger.ts';
 /**
  * What the scheduler runs. `busy`: a sync of the calendar was already running (here or in
  * another process) and may have listed before the change that asked for this one: try again.
+ * `changes`: how many changes Google's incremental listing brought (undefined for a full
+ * listing, or when none ran).
  */
-export type SyncRunner = (calendarId: string) => Promise<{ busy: boolean }>;
+export type SyncRunner = (calendarId: string) => Promise<{ busy: boolean; changes?: number | undefined }>;
 
 /** Shortest wait before retrying a calendar whose sync was busy elsewhere. */
 const MIN_BUSY_RETRY_MS = 50;
@@ -35,10 +37,20 @@ export interface SyncSchedulerOptions {
    */
   burstMaxWaitMs: number;
   /**
+   * A sync that brought more changes than notifications asked for it ran ahead of their
+   * delivery: one notification per change is still on its way (a receiver taking in a thousand
+   * calendars' storms gets each calendar's one every half second, for half a minute). Those
+   * expected notifications do not sync again one by one: they get one check once they pause for
+   * this long. A notification beyond them (or after 10 s without any) is a new change again.
+   * 0 (or `minIntervalMs` 0) turns this off.
+   */
+  expectedQuietMs: number;
+  /**
    * Syncs running at once across all calendars. Calendars due beyond it wait their turn in the
    * order they became due, so a storm on a thousand calendars neither floods the database and
    * Google nor keeps one quiet calendar waiting behind one busy one for long; a lone change (one
-   * that took an immediate sync) goes before the syncs of calendars in a burst.
+   * that took an immediate sync) goes before the syncs of calendars in a burst, and two of the
+   * places are kept for lone changes (when there are three or more).
    */
   maxConcurrent: number;
   logger?: Logger;
@@ -50,11 +62,14 @@ export interface SyncSchedulerOptions {
  * second one soon after it too), and a storm of 1,000 notifications in a second costs two or
  * three list calls.
  */
-export const DEFAULT_SYNC_PACING: Readonly<Pick<SyncSchedulerOptions, 'minIntervalMs' | 'immediateBudget' | 'burstQuietMs' | 'burstMaxWaitMs' | 'maxConcurrent'>> = {
+export const DEFAULT_SYNC_PACING: Readonly<
+  Pick<SyncSchedulerOptions, 'minIntervalMs' | 'immediateBudget' | 'burstQuietMs' | 'burstMaxWaitMs' | 'expectedQuietMs' | 'maxConcurrent'>
+> = {
   minIntervalMs: 500,
   immediateBudget: 2,
   burstQuietMs: 250,
   burstMaxWaitMs: 1500,
+  expectedQuietMs: 1000,
   maxConcurrent: 8,
 };
 
@@ -73,6 +88,13 @@ interface CalendarSlot {
   /** Immediate syncs left (grows back by one per minIntervalMs, up to immediateBudget). */
   immediate: number;
   immediateAt: number;
+  /** Requests since the last sync started that were not expected (each may be a new change). */
+  unexpected: number;
+  /** Notifications still to come for changes a sync already brought; when one last came or was foreseen. */
+  expected: number;
+  expectedAt: number;
+  /** Only expected requests wait: their check sync runs once they pause for expectedQuietMs. */
+  checkPending: boolean;
   /** Consecutive failed syncs: each one doubles the wait before the retry. */
   failures: number;
   /** The last attempt found the calendar's sync already running. */
@@ -80,6 +102,16 @@ interface CalendarSlot {
 }
 
 const MAX_RETRY_DELAY_MS = 60_000;
+/** Of the maxConcurrent places, those only lone changes take. */
+const LONE_PLACES = 2;
+
+/** Nothing but a lone change waits (no burst, no check of expected notifications). */
+function isLone(slot: CalendarSlot): boolean {
+  return slot.burstSince === null && !slot.checkPending;
+}
+
+/** Expected notifications no longer are after this long without any. */
+const EXPECTED_FOR_MS = 10_000;
 /** Calendars with nothing to do for this long are forgotten (10,000 calendars, few of them busy). */
 const IDLE_SLOT_MS = 10 * 60_000;
 
@@ -113,9 +145,24 @@ export class SyncScheduler {
     const now = this.now();
     slot.pending = true;
     slot.lastRequest = now;
-    if (slot.burstSince === null && this.opts.minIntervalMs > 0) {
-      const lone = slot.running === null && !slot.queued && slot.timer === null;
-      if (!lone || !this.takeImmediate(slot, now)) slot.burstSince = now;
+    if (slot.expected > 0 && now - slot.expectedAt <= EXPECTED_FOR_MS && this.opts.minIntervalMs > 0 && this.opts.expectedQuietMs > 0) {
+      // Most likely about a change a sync already brought: checked once they pause.
+      slot.expected -= 1;
+      slot.expectedAt = now;
+      if (slot.burstSince === null) slot.checkPending = true;
+    } else {
+      slot.expected = 0;
+      slot.unexpected += 1;
+      if (slot.checkPending) {
+        // A new change: it does not wait for the check's pause.
+        slot.checkPending = false;
+        if (slot.timer) clearTimeout(slot.timer);
+        slot.timer = null;
+      }
+      if (slot.burstSince === null && this.opts.minIntervalMs > 0) {
+        const lone = slot.running === null && !slot.queued && slot.timer === null;
+        if (!lone || !this.takeImmediate(slot, now)) slot.burstSince = now;
+      }
     }
     // A waiting timer is not moved: it re-reads lastRequest when it fires (one timer per
     // calendar however many requests come, instead of a clearTimeout/setTimeout per request).
@@ -143,6 +190,7 @@ export class SyncScheduler {
       slot.pending = false;
       slot.queued = false;
       slot.burstSince = null;
+      slot.checkPending = false;
     }
     await Promise.all([...this.slots.values()].map((s) => s.running));
   }
@@ -161,6 +209,10 @@ export class SyncScheduler {
         burstSince: null,
         immediate: this.opts.immediateBudget,
         immediateAt: this.now(),
+        unexpected: 0,
+        expected: 0,
+        expectedAt: Number.NEGATIVE_INFINITY,
+        checkPending: false,
         failures: 0,
         busy: false,
       };
@@ -188,6 +240,7 @@ export class SyncScheduler {
     const { minIntervalMs, burstQuietMs, burstMaxWaitMs } = this.opts;
     if (slot.failures > 0) return slot.lastStart + Math.min(MAX_RETRY_DELAY_MS, Math.max(MIN_BUSY_RETRY_MS, minIntervalMs) * 2 ** slot.failures);
     if (slot.busy) return slot.lastStart + Math.max(MIN_BUSY_RETRY_MS, minIntervalMs);
+    if (slot.checkPending) return Math.max(slot.lastStart + minIntervalMs, slot.lastRequest + this.opts.expectedQuietMs);
     if (slot.burstSince === null) return this.now();
     return Math.max(slot.lastStart + minIntervalMs, Math.min(slot.lastRequest + burstQuietMs, slot.burstSince + burstMaxWaitMs));
   }
@@ -202,11 +255,13 @@ export class SyncScheduler {
       }, wait);
       return;
     }
-    if (this.running >= this.opts.maxConcurrent) {
+    // A lone change waits only behind other lone changes, and has places of its own: storms
+    // elsewhere (whose syncs wait for a pause anyway) do not hold up a person's edit on a quiet
+    // calendar, not even until one of their syncs ends.
+    const lone = isLone(slot) && slot.failures === 0 && !slot.busy;
+    if (this.running >= (lone ? this.opts.maxConcurrent : this.burstPlaces())) {
       slot.queued = true;
-      // A lone change waits only behind other lone changes: storms elsewhere (whose syncs wait
-      // for a pause anyway) do not hold up a person's edit on a quiet calendar.
-      if (slot.burstSince === null && slot.failures === 0 && !slot.busy) this.lone.push(slot);
+      if (lone) this.lone.push(slot);
       else this.queue.push(slot);
       return;
     }
@@ -217,21 +272,32 @@ export class SyncScheduler {
     // This sync serves every request so far; later ones wait for the next.
     slot.pending = false;
     slot.burstSince = null;
+    slot.checkPending = false;
     slot.lastStart = this.now();
+    const unexpected = slot.unexpected;
+    slot.unexpected = 0;
     this.running++;
     slot.running = this.opts
       .run(slot.calendarId)
       .then(
-        ({ busy }) => {
+        ({ busy, changes }) => {
           slot.failures = 0;
           slot.busy = busy;
-          if (busy) slot.pending = true;
+          if (busy) {
+            slot.pending = true;
+            slot.unexpected += unexpected;
+          } else if (changes !== undefined && changes > unexpected) {
+            // Every change was brought; the notifications of those that no request announced yet are still coming.
+            slot.expected += changes - unexpected;
+            slot.expectedAt = this.now();
+          }
         },
         (err: unknown) => {
           // Retried with growing waits; nothing is lost meanwhile because the sync token only
           // advances after a complete sync.
           slot.failures++;
           slot.pending = true;
+          slot.unexpected += unexpected;
           this.logger.error({ err, calendarId: slot.calendarId, failures: slot.failures }, 'sync failed; will retry');
         },
       )
@@ -243,10 +309,15 @@ export class SyncScheduler {
       });
   }
 
+  /** Places that syncs other than lone changes may take: all but LONE_PLACES (at least one). */
+  private burstPlaces(): number {
+    return Math.max(1, this.opts.maxConcurrent - LONE_PLACES);
+  }
+
   /** A place came free: the calendar that has waited longest for one starts. */
   private startQueued(): void {
     while (!this.stopped && this.running < this.opts.maxConcurrent) {
-      const next = this.nextQueued();
+      const next = this.nextQueued(this.running < this.burstPlaces());
       if (!next) return;
       next.queued = false;
       if (next.pending && !next.running) this.start(next);
@@ -256,14 +327,15 @@ export class SyncScheduler {
   /**
    * The next calendar to get a place: the oldest lone change; one that became a burst while it
    * waited (more requests came: a storm's leading sync) moves over to the bursts' queue, so a
-   * thousand storms starting at once do not hold up a quiet calendar's change.
+   * thousand storms starting at once do not hold up a quiet calendar's change. Only lone
+   * changes when the place is one of theirs (`any` false).
    */
-  private nextQueued(): CalendarSlot | undefined {
+  private nextQueued(any: boolean): CalendarSlot | undefined {
     for (let slot = this.lone.shift(); slot; slot = this.lone.shift()) {
-      if (slot.burstSince === null) return slot;
+      if (isLone(slot)) return slot;
       this.queue.push(slot);
     }
-    return this.queue.shift();
+    return any ? this.queue.shift() : undefined;
   }
 
   /** Forgets calendars that have had nothing to do for a while; their budget would be full anyway. */

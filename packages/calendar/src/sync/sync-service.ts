@@ -11,6 +11,8 @@ import { markSyncStarted, saveSyncToken } from './sync-state-store.ts';
 
 /** What an occurrences' listing did. */
 interface Listed {
+  /** Events (and deletions) Google's occurrences listing brought, changed locally or not. */
+  reported: number;
   changed: number;
   deleted: number;
   pages: number;
@@ -20,6 +22,8 @@ interface Listed {
 }
 
 export interface SyncResult {
+  /** Changes Google's occurrences listing brought (every event, for a full listing), ours echoing back included. */
+  reported: number;
   /** Events inserted or changed locally. */
   changed: number;
   /** Events newly marked cancelled locally. */
@@ -151,7 +155,7 @@ export class SyncService {
       this.notify((o) => o.onSyncError?.({ calendarId, kind, error, durationMs: performance.now() - t0 }));
       throw error;
     }
-    const summary: SyncResult = { changed: result.changed, deleted: result.deleted, fullSync: result.fullSync, pages: result.pages + (series?.pages ?? 0) };
+    const summary: SyncResult = { reported: result.reported, changed: result.changed, deleted: result.deleted, fullSync: result.fullSync, pages: result.pages + (series?.pages ?? 0) };
     const durationMs = performance.now() - t0;
     this.logger.info({ calendarId, ...summary, ms: Math.round(durationMs) }, 'calendar synced');
     this.notify((o) => o.onSync?.({ calendarId, result: summary, fullSyncReason, durationMs }));
@@ -207,11 +211,12 @@ export class SyncService {
     listing: string,
     onPage?: (events: Array<GoogleEventFields | CancelledEventStub>) => void,
   ): Promise<Listed> {
-    const totals = { changed: 0, deleted: 0, pages: 0, recurringTouched: false };
+    const totals = { reported: 0, changed: 0, deleted: 0, pages: 0, recurringTouched: false };
     let pageToken: string | undefined;
     for (;;) {
       const page = await this.listPage(ref, { ...opts, singleEvents: true, pageToken, maxResults: this.deps.pageSize });
       totals.pages++;
+      totals.reported += page.events.length;
       onPage?.(page.events);
       if (!totals.recurringTouched) totals.recurringTouched = page.events.some((e) => Boolean(e.recurringEventId));
       const counts = await this.applyPage(ref.calendarId, page.events);
