@@ -29,6 +29,7 @@ export async function runJobsCli(args: string[], config: Config, logger: Logger)
   });
   try {
     if (command === 'list') {
+      await jobs.ready();
       const { jobs: rows } = await jobs.agenda.queryJobs({ names: [...JOB_NAMES] });
       for (const j of rows) {
         process.stdout.write(

@@ -13,6 +13,9 @@ const HANDLERS: Record<JobName, (ctx: JobContext) => Promise<object>> = {
   cleanup,
 };
 
+/** Serialises the creation of Agenda's tables across processes (pg_advisory_lock key). */
+const AGENDA_SCHEMA_LOCK_KEY = 7_214_003_118;
+
 /** How long stop() waits for running jobs before it lets go of them. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
@@ -47,6 +50,7 @@ export class JobScheduler {
   readonly agenda: Agenda;
   private readonly pool: pg.Pool;
   private started = false;
+  private readonly schema: Promise<void>;
 
   constructor(private readonly opts: JobSchedulerOptions) {
     const { config } = opts.context;
@@ -58,7 +62,9 @@ export class JobScheduler {
     // Checked-out clients (Agenda's LISTEN connection stays checked out) report on themselves.
     this.pool.on('connect', (client) => client.on('error', lost));
     this.agenda = new Agenda({
-      backend: new PostgresBackend({ pool: this.pool }),
+      // Its tables are made by ensureSchema(), one process at a time: two processes starting
+      // together on a new database would both run CREATE TABLE IF NOT EXISTS, and one fails.
+      backend: new PostgresBackend({ pool: this.pool, ensureSchema: false }),
       name: opts.name ?? `calsync-${process.pid}`,
       processEvery: config.processEveryMs,
       // A run holds its lock at most this long before another process may take the job over.
@@ -81,6 +87,34 @@ export class JobScheduler {
         },
       );
     }
+    this.schema = this.ensureSchema();
+    // Surfaced by ready(); not an unhandled rejection meanwhile.
+    this.schema.catch(() => undefined);
+  }
+
+  /** Agenda's tables exist and it is connected: its job queries may run. */
+  async ready(): Promise<void> {
+    await this.schema;
+    await this.agenda.ready;
+  }
+
+  /**
+   * Agenda's tables (jobs and their logs), made by Agenda's own schema code under a session
+   * advisory lock, so processes starting together make them one after the other.
+   */
+  private async ensureSchema(): Promise<void> {
+    const lock = await this.pool.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [AGENDA_SCHEMA_LOCK_KEY]);
+      try {
+        // A backend of its own whose connect makes the tables (and nothing else: no LISTEN).
+        await new PostgresBackend({ pool: this.pool, disableNotifications: true }).connect();
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1)', [AGENDA_SCHEMA_LOCK_KEY]);
+      }
+    } finally {
+      lock.release();
+    }
   }
 
   /**
@@ -89,7 +123,7 @@ export class JobScheduler {
    * rescheduled from now, or the old interval would hold until its next run.
    */
   async start(): Promise<void> {
-    await this.agenda.ready;
+    await this.ready();
     for (const name of JOB_NAMES) {
       const interval = this.opts.context.config.every[name];
       const { jobs: existing } = await this.agenda.queryJobs({ name });
@@ -105,7 +139,7 @@ export class JobScheduler {
 
   /** Runs a job in this process right now (CLI), with the same logging as a scheduled run. */
   async runNow(name: JobName): Promise<object> {
-    await this.agenda.ready;
+    await this.ready();
     return this.execute(name);
   }
 
@@ -115,6 +149,7 @@ export class JobScheduler {
    * and its idempotent work is redone by the next run.
    */
   async stop(opts: { timeoutMs?: number } = {}): Promise<void> {
+    await this.schema.catch(() => undefined);
     await this.agenda.ready;
     if (this.started) {
       this.started = false;
