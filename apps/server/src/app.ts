@@ -37,7 +37,7 @@ export interface RunningApp {
   /** Present in development when METRICS_TOKEN was not configured: the bearer token of /metrics. */
   devMetricsToken: string | undefined;
   jobs: JobScheduler | undefined;
-  /** Resolves when no sync is running or queued (tests, benchmarks). */
+  /** Resolves when no sync is running or queued and every notification taken in is recorded (tests, benchmarks). */
   syncIdle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -216,7 +216,10 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       devMetricsToken,
       jobs,
       emulatorUrl: google.emulatorUrl,
-      syncIdle: () => syncScheduler.idle(),
+      syncIdle: async () => {
+        await syncScheduler.idle();
+        await receiver.flush();
+      },
       close,
     };
   } catch (err) {

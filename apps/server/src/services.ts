@@ -99,11 +99,15 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       webhookSecret = randomBytes(32).toString('base64url');
       logger.warn('WEBHOOK_SECRET is not set: channels opened by this run are only valid until it stops');
     }
+    const receiver = new NotificationReceiver({ em: db.orm.em, scheduler: syncScheduler, webhookSecret, logger });
+    // Runs before the database closes: what the webhook heard last is recorded.
+    closers.push(() => receiver.flush());
     const watch = new WatchService({
       em: db.orm.em,
       google: google.gateway,
       sync,
       logger,
+      onChannelClosed: (channelId) => receiver.forget(channelId),
       config: { notificationUrl: opts.notificationUrl, webhookSecret, channelTtlSeconds: config.sync.channelTtlSeconds, channelTtlJitter: CHANNEL_TTL_JITTER },
     });
     const calendars = new CalendarDirectory({
@@ -125,7 +129,7 @@ export async function buildServices(config: Config, logger: Logger, opts: { noti
       syncScheduler,
       watch,
       calendars,
-      receiver: new NotificationReceiver({ em: db.orm.em, scheduler: syncScheduler, webhookSecret, logger }),
+      receiver,
       changes,
       close,
     };

@@ -1,4 +1,4 @@
-import { LockMode, type EntityManager } from '@calsync/db';
+import { executeBound, LockMode, queryPrepared, type EntityManager } from '@calsync/db';
 import { CalendarSyncState } from './sync-state-entity.ts';
 
 /** Reads and writes of calendar_sync_states: one row per calendar we sync. */
@@ -52,31 +52,49 @@ export async function saveSyncToken(
   );
 }
 
-export type NotificationRecord = { calendarId: string; duplicate: boolean } | null;
+/** An active channel as the webhook checks notifications against it. */
+export interface ActiveChannel {
+  calendarId: string;
+  resourceId: string;
+  /** The highest message number recorded (0: none yet). */
+  lastMessageNumber: number;
+}
 
-/**
- * Records a notification of an active channel: keeps the highest message number seen and when it
- * came. `duplicate` when the message is not newer than one already seen (its change is covered by
- * the sync that newer message caused). Null: no such active channel.
- */
-export async function recordNotification(em: EntityManager, channelId: string, resourceId: string, messageNumber: number): Promise<NotificationRecord> {
-  const rows = await em.execute<Array<{ calendar_id: string; previous: string | null }>>(
-    `with prev as (
-       select id, last_message_number from calendar_sync_states
-       where channel_id = ? and resource_id = ? and active
-       for update
-     )
-     update calendar_sync_states s set
-       last_message_number = greatest(coalesce(prev.last_message_number, 0), ?::bigint),
-       last_notification_at = now(),
-       updated_at = now()
-     from prev where s.id = prev.id
-     returning s.calendar_id, prev.last_message_number as previous`,
-    [channelId, resourceId, messageNumber],
+/** The calendar's active channel with this id; null when no calendar's active channel has it (stopped, replaced, unknown). */
+export async function findActiveChannel(em: EntityManager, channelId: string): Promise<ActiveChannel | null> {
+  const rows = await queryPrepared<{ calendar_id: string; resource_id: string | null; last_message_number: string | number | null }>(
+    em,
+    'select calendar_id, resource_id, last_message_number from calendar_sync_states where channel_id = ? and active',
+    [channelId],
   );
   const row = rows[0];
-  if (!row) return null;
-  return { calendarId: row.calendar_id, duplicate: row.previous !== null && messageNumber <= Number(row.previous) };
+  if (!row?.resource_id) return null;
+  return { calendarId: row.calendar_id, resourceId: row.resource_id, lastMessageNumber: Number(row.last_message_number ?? 0) };
+}
+
+/** A channel's latest notification, as recorded in a batch. */
+export interface HeardNotification {
+  channelId: string;
+  messageNumber: number;
+  at: Date;
+}
+
+/**
+ * Records many channels' latest notifications in one statement: the highest message number seen
+ * (never lowered) and when the latest came. Channels no longer active are left alone.
+ */
+export async function recordNotifications(em: EntityManager, heard: readonly HeardNotification[]): Promise<void> {
+  if (heard.length === 0) return;
+  await executeBound(
+    em,
+    `update calendar_sync_states s set
+       last_message_number = greatest(coalesce(s.last_message_number, 0), v.n),
+       last_notification_at = greatest(coalesce(s.last_notification_at, v.at), v.at),
+       updated_at = now()
+     from unnest(?::text[], ?::bigint[], ?::timestamptz[]) as v(channel_id, n, at)
+     where s.channel_id = v.channel_id and s.active`,
+    [heard.map((h) => h.channelId), heard.map((h) => h.messageNumber), heard.map((h) => h.at.toISOString())],
+  );
 }
 
 export interface ChannelInfo {

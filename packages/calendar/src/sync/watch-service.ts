@@ -28,6 +28,8 @@ export interface WatchServiceDeps {
   sync: SyncService;
   config: WatchConfig;
   logger?: Logger;
+  /** Told of each channel this service stopped or replaced (the webhook forgets it at once). */
+  onChannelClosed?: (channelId: string) => void;
 }
 
 /** Push channels: open (make-before-break), stop, and the initial sync that completes the copy. */
@@ -62,7 +64,10 @@ export class WatchService {
       throw err;
     }
     this.logger.info({ calendarId, channelId, expiration: channel.expiration.toISOString() }, 'watch channel opened');
-    if (previous) await this.stopAtGoogle(ref.subject, previous);
+    if (previous) {
+      this.deps.onChannelClosed?.(previous.channelId);
+      await this.stopAtGoogle(ref.subject, previous);
+    }
     const initialSync = await this.deps.sync.sync(calendarId);
     return { ...channel, initialSync };
   }
@@ -72,6 +77,7 @@ export class WatchService {
     const calendar = await findCalendar(this.deps.em.fork(), calendarId);
     const channel = await deactivateChannel(this.deps.em.fork(), calendarId);
     if (!channel) return false;
+    this.deps.onChannelClosed?.(channel.channelId);
     await this.stopAtGoogle(calendar?.subject ?? undefined, channel);
     this.logger.info({ calendarId, channelId: channel.channelId }, 'watch channel stopped');
     return true;
