@@ -39,6 +39,11 @@ export interface RunningApp {
   jobs: JobScheduler | undefined;
   /** Resolves when no sync is running or queued and every notification taken in is recorded (tests, benchmarks). */
   syncIdle(): Promise<void>;
+  /**
+   * Drops per-user state whose time is over (quota counts of the last minute, rate-limit leases,
+   * remembered tokens): at rest after many users came through, before memory is released.
+   */
+  forgetExpired(): void;
   close(): Promise<void>;
 }
 
@@ -219,6 +224,12 @@ export async function startApp(config: Config, logger: Logger, opts: StartOption
       syncIdle: async () => {
         await syncScheduler.idle();
         await receiver.flush();
+      },
+      forgetExpired: () => {
+        deps.verifyToken.forgetExpired?.();
+        rateLimits?.api?.forgetExpired?.();
+        rateLimits?.webhook?.forgetExpired?.();
+        google.gateway.forgetIdleUsers();
       },
       close,
     };

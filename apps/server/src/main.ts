@@ -39,7 +39,7 @@ const app = await startApp(config, logger).catch((err: unknown) => {
 // Start-up is done: what it allocated is garbage, and nothing else would collect it while idle.
 releaseUnusedMemory();
 // And again whenever it rests after work (a sync of 10,000 calendars, a storm of notifications).
-releaseMemoryWhenIdle();
+releaseMemoryWhenIdle({ beforeRelease: app.forgetExpired });
 
 logger.info({ url: app.url, trpc: `${app.url}/trpc`, emulator: app.emulatorUrl ?? null, jobs: app.jobs ? `${app.url}/jobs` : null }, 'calendar service listening');
 if (app.devTokens) {

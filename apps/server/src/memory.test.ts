@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect, it, vi } from 'vitest';
 import { releaseMemoryWhenIdle } from './memory.ts';
-import { SERVER_DIR, startCommandArgs } from './start-command.ts';
+import { SERVER_DIR, startCommandArgs, startCommandEnv } from './start-command.ts';
 
 const releaseIn = (flags: string[]) =>
   spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', "const m = await import('./src/memory.ts'); console.log(m.releaseUnusedMemory())"], {
@@ -14,6 +14,10 @@ it('the start script runs src/main.ts with the heap flags and gc exposed', () =>
   expect(args.at(-1)).toBe('src/main.ts');
   expect(args).toEqual(expect.arrayContaining(['--import', 'tsx', '--expose-gc']));
   expect(args.some((a) => a.startsWith('--max-old-space-size='))).toBe(true);
+});
+
+it("the start script caps glibc's malloc arenas (freed memory of V8's worker threads is otherwise kept in arenas of their own)", () => {
+  expect(startCommandEnv()).toEqual({ MALLOC_ARENA_MAX: '2' });
 });
 
 it('releases memory after start-up only where gc is exposed', () => {
@@ -44,6 +48,26 @@ it('releases memory once the process rests after work, and not again until it wo
     stop();
     vi.advanceTimersByTime(60_000);
     expect(released).toBe(2);
+  } finally {
+    vi.useRealTimers();
+  }
+});
+
+it('drops expired state just before each release, so the same collection returns it', () => {
+  vi.useFakeTimers();
+  try {
+    const samples = [0.6, 0, 0, 0, 0, 0, 0];
+    const order: string[] = [];
+    const stop = releaseMemoryWhenIdle({
+      everyMs: 5_000,
+      quietMs: 30_000,
+      utilization: () => samples.shift() ?? 0,
+      beforeRelease: () => order.push('forget'),
+      release: () => order.push('release') > 0,
+    });
+    vi.advanceTimersByTime(7 * 5_000);
+    expect(order).toEqual(['forget', 'release']);
+    stop();
   } finally {
     vi.useRealTimers();
   }

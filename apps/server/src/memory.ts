@@ -26,6 +26,11 @@ export interface IdleReleaseOptions {
   /** The event loop's utilization since the previous call (0..1); performance's by default. */
   utilization?: () => number;
   release?: () => boolean;
+  /**
+   * Runs just before the release: drops state that only expired while the process rested (per-user
+   * counters, remembered tokens), so the same collection returns it.
+   */
+  beforeRelease?: () => void;
 }
 
 /**
@@ -53,6 +58,7 @@ export function releaseMemoryWhenIdle(opts: IdleReleaseOptions = {}): () => void
     quietFor += everyMs;
     if (worked && quietFor >= quietMs) {
       worked = false;
+      opts.beforeRelease?.();
       release();
     }
   }, everyMs);

@@ -40,7 +40,14 @@ function isAdmin(payload: Record<string, unknown>, adminClaim: AuthConfig['admin
   return claim === adminClaim.value || (Array.isArray(claim) && claim.includes(adminClaim.value));
 }
 
-export type TokenVerifier = (token: string) => Promise<AuthUser | null>;
+export interface TokenVerifier {
+  (token: string): Promise<AuthUser | null>;
+  /**
+   * Drops remembered tokens that have expired (a rest after many users came through: they are
+   * otherwise only dropped when the same token comes back or the map is full).
+   */
+  forgetExpired?(): void;
+}
 
 /** How long a verified token is remembered at most (a revoked JWKS key stops working within it). */
 export const VERIFIED_TOKEN_TTL_MS = 60_000;
@@ -96,7 +103,7 @@ export interface VerifiedToken {
  */
 export function rememberVerified(verify: (token: string) => Promise<VerifiedToken | null>, now: () => number = Date.now): TokenVerifier {
   const remembered = new Map<string, { user: AuthUser; until: number }>();
-  return async (token) => {
+  const verifier = async (token: string): Promise<AuthUser | null> => {
     const t = now();
     const hit = remembered.get(token);
     if (hit) {
@@ -110,6 +117,11 @@ export function rememberVerified(verify: (token: string) => Promise<VerifiedToke
     remembered.set(token, { user: verified.user, until });
     return verified.user;
   };
+  const forgetExpired = () => {
+    const t = now();
+    for (const [token, entry] of remembered) if (t >= entry.until) remembered.delete(token);
+  };
+  return Object.assign(verifier, { forgetExpired });
 }
 
 /**

@@ -128,6 +128,25 @@ describe('remembering verified tokens', () => {
     expect(calls).toEqual(['good-1']);
   });
 
+  it('forgets expired tokens when asked, and keeps the others', async () => {
+    let clock = 0;
+    const calls: string[] = [];
+    const verify = rememberVerified(async (token) => {
+      calls.push(token);
+      return { user: { id: token }, expiresAt: undefined };
+    }, () => clock);
+    await verify('early');
+    clock += VERIFIED_TOKEN_TTL_MS / 2;
+    await verify('late');
+    clock += VERIFIED_TOKEN_TTL_MS / 2;
+    verify.forgetExpired?.();
+    calls.length = 0;
+    // 'late' is still remembered (no new verification); 'early' was forgotten and is verified again.
+    await verify('late');
+    await verify('early');
+    expect(calls).toEqual(['early']);
+  });
+
   it('never remembers an invalid token as valid', async () => {
     const verify = createTokenVerifier({ jwtSecret: secret });
     const foreign = await signToken('another-secret-of-sufficient-length-000000', 'user-7');

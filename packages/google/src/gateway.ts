@@ -103,6 +103,11 @@ export class GoogleCalendarGateway {
     this.limiter.close(new GoogleApiError('unavailable', 'The server is shutting down: the call to Google was not made; retry it.'));
   }
 
+  /** Forgets the quota counts of users without a call in the last minute (a process at rest). */
+  forgetIdleUsers(): void {
+    this.limiter.forgetIdle();
+  }
+
   /** Calls waiting for their turn under the quotas (a gauge for metrics). */
   get queuedCalls(): number {
     return this.limiter.waiting;

@@ -137,6 +137,26 @@ export class QuotaLimiter {
     for (const queue of this.ready.splice(0)) for (const waiter of queue.waiting.splice(0)) waiter.refuse(reason);
   }
 
+  /**
+   * Forgets users whose minute is over (no call counted in the window, none waiting, not held),
+   * now rather than at the next call's sweep: a process at rest after 10,000 calendars came
+   * through would otherwise keep every user's counter until work comes back.
+   */
+  forgetIdle(): void {
+    const now = this.now();
+    const second = Math.floor(now / 1000);
+    for (const [key, queue] of this.users) {
+      if (queue.waiting.length > 0 || queue.heldUntil > now) continue;
+      queue.count.advance(second);
+      if (queue.count.total === 0) this.users.delete(key);
+    }
+  }
+
+  /** Users with a counter kept (what forgetIdle and the sweep bound). */
+  get trackedUsers(): number {
+    return this.users.size;
+  }
+
   /** Calls waiting for their turn, in all. */
   get waiting(): number {
     let n = 0;

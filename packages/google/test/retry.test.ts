@@ -65,6 +65,35 @@ describe('QuotaLimiter', () => {
     expect(log.filter(([u]) => u === 'busy@acme.test').map(([, at]) => at >= 60_000)).toEqual([false, false, false, true, true]);
   });
 
+  it('forgets users once their minute is over, and only then (counts in the window, holds and waiting calls stay)', async () => {
+    const limiter = new QuotaLimiter({ perUserPerMinute: 3, perProjectPerMinute: 1000, maxConcurrent: 100 });
+    const log: Array<[string, number]> = [];
+    const t0 = Date.now();
+    await Promise.all(calls(limiter, 'a@acme.test', 3, log, t0));
+    limiter.hold('held@acme.test', 120_000);
+    const queued = calls(limiter, 'held@acme.test', 1, log, t0);
+    await vi.advanceTimersByTimeAsync(30_000);
+    limiter.forgetIdle();
+    expect(limiter.trackedUsers).toBe(2);
+    // a's three calls still count: a fourth waits for the first to leave the minute.
+    const fourth = calls(limiter, 'a@acme.test', 1, log, t0);
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(log.filter(([u]) => u === 'a@acme.test')).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(3_000);
+    await Promise.all(fourth);
+    expect(log.filter(([u]) => u === 'a@acme.test').at(-1)?.[1]).toBeGreaterThanOrEqual(60_000);
+    // A minute after a's last call: a is forgotten; the held user is not (held, then its call ran
+    // when the hold ended, inside the minute).
+    await vi.advanceTimersByTimeAsync(62_000);
+    limiter.forgetIdle();
+    expect(limiter.trackedUsers).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await Promise.all(queued);
+    await vi.advanceTimersByTimeAsync(62_000);
+    limiter.forgetIdle();
+    expect(limiter.trackedUsers).toBe(0);
+  });
+
   it('keeps everyone within the project quota, and serves waiting users in turns', async () => {
     const limiter = new QuotaLimiter({ perUserPerMinute: 100, perProjectPerMinute: 4, maxConcurrent: 100 });
     const log: Array<[string, number]> = [];

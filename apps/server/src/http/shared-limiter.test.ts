@@ -125,6 +125,26 @@ describe('leases from the shared counter', () => {
     }
   });
 
+  it('forgets leases and refusals whose window ended when asked, and keeps the live ones', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    try {
+      const short = sharedLimiter(pool, 600, { duration: 1 });
+      const long = sharedLimiter(pool, 600, { duration: 60 });
+      for (const key of ['user:gone-1', 'user:gone-2']) expect(await short.consume(key)).toEqual({ allowed: true });
+      expect(await long.consume('user:stays')).toEqual({ allowed: true });
+      await new Promise((r) => setTimeout(r, 1100));
+      short.forgetExpired();
+      long.forgetExpired();
+      expect(short.heldKeys).toBe(0);
+      expect(long.heldKeys).toBe(1);
+      // The kept lease still serves without a new one from the database.
+      expect(await long.consume('user:stays')).toEqual({ allowed: true });
+      expect(await sharedPoints('user:stays')).toBe(12);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('counts in process memory while the database cannot be reached, and logs it', async () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'warn', destination: { write: (l: string) => void lines.push(l) } });

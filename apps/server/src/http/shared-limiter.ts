@@ -6,6 +6,8 @@ export type LimitOutcome = { allowed: true } | { allowed: false; retryAfterSecon
 /** A counter shared by every process on the database, falling back to this process's memory. */
 export interface Limiter {
   consume(key: string, points?: number): Promise<LimitOutcome>;
+  /** Drops what it holds for keys whose window has ended (nothing in it counts any more). */
+  forgetExpired?(): void;
 }
 
 const FALLBACK_WARN_EVERY_MS = 10_000;
@@ -74,6 +76,20 @@ export class SharedLimiter implements Limiter {
       }
       return this.take(key, points, held);
     }
+  }
+
+  /** Keys it holds a lease or a refusal for. */
+  get heldKeys(): number {
+    return this.leases.size;
+  }
+
+  /**
+   * Leases are otherwise dropped only when their key comes back or the map is full: after 10,000
+   * users came through once, their ended leases would stay for good.
+   */
+  forgetExpired(): void {
+    const now = this.now();
+    for (const [key, lease] of this.leases) if (lease.until <= now && lease.pending === undefined) this.leases.delete(key);
   }
 
   /** Asks the shared counter for a new lease covering `points`; the rest of an old one is given back to nobody. */

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { SERVER_DIR, startCommandArgs } from '../../src/start-command.ts';
+import { SERVER_DIR, startCommandArgs, startCommandEnv } from '../../src/start-command.ts';
 
 // No vitest here: the bench starts its server processes with this module too.
 
@@ -36,7 +36,8 @@ const QUIET_LEVELS = new Set(['silent', 'fatal', 'error', 'warn']);
  * probed and then handed over, so nothing else can take it in between.
  */
 export async function startServerProcess(env: Record<string, string>, opts: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const fullEnv = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', PORT: '0', LOG_LEVEL: 'info', ...env };
+  // The start script's own settings apply over the given env, as the shell applies them over the inherited one.
+  const fullEnv = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', PORT: '0', LOG_LEVEL: 'info', ...env, ...startCommandEnv() };
   if (QUIET_LEVELS.has(fullEnv.LOG_LEVEL)) throw new Error(`LOG_LEVEL ${fullEnv.LOG_LEVEL}: the server's address is read from its info line ${LISTENING}`);
   const startTimeoutMs = opts.startTimeoutMs ?? 30_000;
   // --cpu-prof writes the profile when the process exits normally (SIGTERM: the server exits 0).
