@@ -213,8 +213,9 @@ describe('SyncScheduler', () => {
       await vi.advanceTimersByTimeAsync(5000);
       // At once (edit 0); the second notification with the budget (edits 1-27: 26 of their
       // notifications still to come); the 29th announces edit 28, made after that sync started:
-      // a new change, at once (edits 28-49); the other 21 get one check once they pause.
-      expect(g.starts.map((t) => t - t0)).toEqual([0, 500, 14_000, last - t0 + 1000]);
+      // a new change amid the storm, synced once notifications pause for burstQuietMs (edits
+      // 28-49); the other 21 get one check once they pause.
+      expect(g.starts.map((t) => t - t0)).toEqual([0, 500, 14_250, last - t0 + 1000]);
 
       // Without it, the same storm is a sync per notification (the budget grows back between them).
       const t1 = Date.now();
@@ -234,7 +235,7 @@ describe('SyncScheduler', () => {
       expect(g.starts.map((t) => t - t0)).toEqual([1000, last - t0 + 1000]);
     });
 
-    it('a notification beyond the expected ones is a new change: it syncs at once', async () => {
+    it('a notification beyond the expected ones is a new change: it syncs after a burst pause, not after the check pause', async () => {
       const t0 = Date.now();
       const g = google([0, 1, 2, 1400], t0);
       const s = scheduler(g.run);
@@ -245,11 +246,26 @@ describe('SyncScheduler', () => {
       s.request('cal');
       await vi.advanceTimersByTimeAsync(500);
       s.request('cal'); // the edit at 1400: not expected, and not held until the check's pause
-      await vi.advanceTimersByTimeAsync(0);
-      expect(g.starts.map((t) => t - t0)).toEqual([10, 1500]);
+      await vi.advanceTimersByTimeAsync(300);
+      // Amid a storm's expected notifications: part of the storm, burstQuietMs later.
+      expect(g.starts.map((t) => t - t0)).toEqual([10, 1750]);
       await vi.advanceTimersByTimeAsync(5000);
       // The check of the two expected ones was folded into that sync: nothing else ran.
       expect(g.starts).toHaveLength(2);
+    });
+
+    it('a storm edited over 1.5 s and taken in faster, one notification per 150 ms: three syncs', async () => {
+      // 90 edits in 1.5 s (3 per 50 ms); their notifications arrive one every 150 ms from the
+      // start, so they fall further behind the edits (the bench's 1,000 calendars at ~7,000 a second).
+      const t0 = Date.now();
+      const editTimes = Array.from({ length: 90 }, (_, i) => Math.floor(i / 3) * 50);
+      const g = google(editTimes, t0);
+      const s = scheduler(g.run);
+      const last = await deliver(s, t0, 90, 0, 150);
+      await vi.advanceTimersByTimeAsync(5000);
+      // At once (edits 0-2: two notifications expected); after those, a new change amid them
+      // starts a burst, synced burstMaxWaitMs later (after the edits); one check after the rest.
+      expect(g.starts.map((t) => t - t0)).toEqual([0, 1950, last - t0 + 1000]);
     });
 
     it('expected notifications that never come are forgotten after 10 s', async () => {

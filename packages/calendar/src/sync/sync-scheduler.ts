@@ -41,7 +41,8 @@ export interface SyncSchedulerOptions {
    * delivery: one notification per change is still on its way (a receiver taking in a thousand
    * calendars' storms gets each calendar's one every half second, for half a minute). Those
    * expected notifications do not sync again one by one: they get one check once they pause for
-   * this long. A notification beyond them (or after 10 s without any) is a new change again.
+   * this long. A notification beyond them (or after 10 s without any) is a new change again,
+   * synced as part of a burst while the expected ones are still coming.
    * 0 (or `minIntervalMs` 0) turns this off.
    */
   expectedQuietMs: number;
@@ -153,14 +154,17 @@ export class SyncScheduler {
     } else {
       slot.expected = 0;
       slot.unexpected += 1;
-      if (slot.checkPending) {
-        // A new change: it does not wait for the check's pause.
+      // Expected notifications waiting for their check: a storm is being delivered.
+      const storm = slot.checkPending;
+      if (storm) {
+        // A new change does not wait for the check's pause, but it is part of the storm: a
+        // burst (a sync once notifications pause, or after burstMaxWaitMs), not an immediate sync.
         slot.checkPending = false;
         if (slot.timer) clearTimeout(slot.timer);
         slot.timer = null;
       }
       if (slot.burstSince === null && this.opts.minIntervalMs > 0) {
-        const lone = slot.running === null && !slot.queued && slot.timer === null;
+        const lone = !storm && slot.running === null && !slot.queued && slot.timer === null;
         if (!lone || !this.takeImmediate(slot, now)) slot.burstSince = now;
       }
     }
@@ -287,8 +291,17 @@ export class SyncScheduler {
             slot.pending = true;
             slot.unexpected += unexpected;
           } else if (changes !== undefined && changes > unexpected) {
-            // Every change was brought; the notifications of those that no request announced yet are still coming.
-            slot.expected += changes - unexpected;
+            // Every change was brought; the notifications of those that no request announced yet
+            // are still coming. Those that came while it ran are among them: they need only the check.
+            let surplus = changes - unexpected;
+            const during = Math.min(surplus, slot.unexpected);
+            slot.unexpected -= during;
+            surplus -= during;
+            if (during > 0 && slot.unexpected === 0 && slot.burstSince !== null) {
+              slot.burstSince = null;
+              slot.checkPending = true;
+            }
+            slot.expected += surplus;
             slot.expectedAt = this.now();
           }
         },
