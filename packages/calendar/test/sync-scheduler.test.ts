@@ -280,15 +280,23 @@ describe('SyncScheduler', () => {
       expect(g.starts.map((t) => t - t0)).toEqual([10, 11_000]);
     });
 
-    it('a full listing (changes unknown) expects nothing', async () => {
-      const r = recorder();
-      const s = scheduler(async () => ({ ...(await r.run()), changes: undefined }));
-      const t0 = Date.now();
-      s.request('cal');
-      await vi.advanceTimersByTimeAsync(600);
-      s.request('cal');
-      await vi.advanceTimersByTimeAsync(0);
-      expect(r.starts.map((t) => t - t0)).toEqual([0, 600]);
+    it('a full listing (changes unknown) expects nothing; an incremental one that brought 50 does', async () => {
+      for (const changes of [undefined, 50]) {
+        const starts: number[] = [];
+        const s = scheduler(async () => {
+          starts.push(Date.now());
+          return { busy: false, changes };
+        });
+        const t0 = Date.now();
+        s.request('cal');
+        await vi.advanceTimersByTimeAsync(600);
+        s.request('cal');
+        await vi.advanceTimersByTimeAsync(0);
+        // After a full listing the next notification is a lone change; after 50 changes for one
+        // notification it is one of the 49 still due, checked after a pause.
+        expect(starts.map((t) => t - t0)).toEqual(changes === undefined ? [0, 600] : [0]);
+        await s.stop();
+      }
     });
   });
 
