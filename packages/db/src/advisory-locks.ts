@@ -3,6 +3,24 @@ import pg from 'pg';
 export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
 
 /**
+ * Runs fn while holding a session advisory lock on a connection of its own, waiting for it as long
+ * as it takes: one-time set-up that processes starting together must do one after the other
+ * (migrations, Agenda's tables). The lock lives on its own connection so it is released even if the
+ * process dies mid-way; it is unlocked first so the next waiter does not wait for TCP teardown.
+ */
+export async function withSessionLock<T>(connectionString: string, key: number, fn: () => Promise<T>): Promise<T> {
+  const lock = new pg.Client({ connectionString });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [key]);
+    return await fn();
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
+    await lock.end();
+  }
+}
+
+/**
  * Named PostgreSQL session advisory locks, held on connections of their own pool so a lock can
  * span several ORM transactions (a sync commits page by page). A crashed process loses its
  * connections and with them its locks, so nothing stays locked forever.

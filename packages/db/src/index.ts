@@ -1,6 +1,6 @@
 // Entities are defined by the packages that own their tables, with MikroORM's builders from here.
 export { defineEntity, p, type EntitySchema, type InferEntity, type Opt } from '@mikro-orm/core';
-export { AdvisoryLocks, LockTimeoutError, type LockResult } from './advisory-locks.ts';
+export { AdvisoryLocks, LockTimeoutError, withSessionLock, type LockResult } from './advisory-locks.ts';
 export { createOrm, migrateUp, HTTP_RATE_LIMITS_TABLE, type CreateOrmOptions, type OrmEntities } from './orm.ts';
 export {
   startEmbeddedPostgres,

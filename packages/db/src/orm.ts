@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import pg from 'pg';
+import { withSessionLock } from './advisory-locks.ts';
 import { migrationsList } from './migrations/index.ts';
 
 /** Where `migration:create` writes new files (the runtime uses the explicit `migrationsList`). */
@@ -60,22 +60,14 @@ const MIGRATION_LOCK_KEY = 727_115_001;
 /**
  * Applies committed migrations. MikroORM 7's migrator has no lock of its own (two processes would both
  * try to create `mikro_orm_migrations` and both run the initial migration), so a session advisory lock
- * on a dedicated connection serialises migrators; the second one then finds nothing pending.
- * The lock lives on its own connection so it is released even if the process dies mid-migration.
+ * serialises migrators; the second one then finds nothing pending.
  */
 export async function migrateUp(orm: MikroORM): Promise<void> {
   const clientUrl = orm.config.get('clientUrl');
   if (!clientUrl) {
     throw new Error('migrateUp needs an ORM created with a clientUrl (use createOrm)');
   }
-  const lock = new pg.Client({ connectionString: clientUrl });
-  await lock.connect();
-  try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  await withSessionLock(clientUrl, MIGRATION_LOCK_KEY, async () => {
     await orm.migrator.up();
-  } finally {
-    // Ending the session releases the lock too; unlock first so the next waiter does not wait for TCP teardown.
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    await lock.end();
-  }
+  });
 }

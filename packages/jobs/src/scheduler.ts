@@ -1,5 +1,6 @@
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import { Agenda, backoffStrategies } from 'agenda';
+import { withSessionLock } from '@calsync/db';
 import pg from 'pg';
 import { JOB_NAMES, type JobName } from './config.ts';
 import { cleanup } from './jobs/cleanup.ts';
@@ -103,18 +104,10 @@ export class JobScheduler {
    * advisory lock, so processes starting together make them one after the other.
    */
   private async ensureSchema(): Promise<void> {
-    const lock = await this.pool.connect();
-    try {
-      await lock.query('SELECT pg_advisory_lock($1)', [AGENDA_SCHEMA_LOCK_KEY]);
-      try {
-        // A backend of its own whose connect makes the tables (and nothing else: no LISTEN).
-        await new PostgresBackend({ pool: this.pool, disableNotifications: true }).connect();
-      } finally {
-        await lock.query('SELECT pg_advisory_unlock($1)', [AGENDA_SCHEMA_LOCK_KEY]);
-      }
-    } finally {
-      lock.release();
-    }
+    await withSessionLock(this.opts.databaseUrl, AGENDA_SCHEMA_LOCK_KEY, async () => {
+      // A backend of its own whose connect makes the tables (and nothing else: no LISTEN).
+      await new PostgresBackend({ pool: this.pool, disableNotifications: true }).connect();
+    });
   }
 
   /**

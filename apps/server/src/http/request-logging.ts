@@ -14,7 +14,6 @@ const SANE_CHANNEL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Paths probed every few seconds by load balancers and scrapers: their lines are debug. */
 const QUIET_PATHS = /^\/(health|metrics)(\/|$)/;
 
-
 export function requestIdOf(given: string | undefined): string {
   return given !== undefined && SANE_ID.test(given) ? given : randomUUID();
 }
