@@ -1,4 +1,4 @@
-import { encodeCursor, entities, EventPage, fromGoogleEvent, isCancelledStub, listWindow, listWindowJson, upsertGoogleEvents, type GoogleEventFields } from '@calsync/calendar';
+import { encodeCursor, entities, EventPage, fromGoogleEvent, isCancelledStub, joinUtf8, listWindow, listWindowJson, upsertGoogleEvents, type GoogleEventFields } from '@calsync/calendar';
 import { useTestOrm } from '@calsync/db/testing/hooks';
 import type { GoogleEvent } from '@calsync/google';
 import fc from 'fast-check';
@@ -102,8 +102,8 @@ describe('a list page written by PostgreSQL', () => {
           const nextCursor = hasMore && last ? encodeCursor(last) : null;
           const api = await listWindowJson(orm.em.fork(), { ...window, after }, 'api');
           const rest = await listWindowJson(orm.em.fork(), { ...window, after }, 'rest');
-          expect(Buffer.concat(pageWireJson(api)).toString()).toBe(JSON.stringify(encodeEventPage(new EventPage(rows, nextCursor))));
-          expect(Buffer.concat(pageRestJson(rest)).toString()).toBe(JSON.stringify({ items: rows.map(toRestEvent), next_cursor: nextCursor }));
+          expect(joinUtf8(pageWireJson(api)).toString()).toBe(JSON.stringify(encodeEventPage(new EventPage(rows, nextCursor))));
+          expect(joinUtf8(pageRestJson(rest)).toString()).toBe(JSON.stringify({ items: rows.map(toRestEvent), next_cursor: nextCursor }));
           if (!hasMore || !last) break;
           after = { startTime: last.startTime, id: last.id };
         }

@@ -1,4 +1,5 @@
 import { appRouter, decodeProcedureInput, listEventsJson, type ApiDeps, type Context } from '@calsync/api';
+import { joinUtf8, type TextParts } from '@calsync/calendar';
 import { TRPCError } from '@trpc/server';
 import { createExpressMiddleware, type CreateExpressContextOptions } from '@trpc/server/adapters/express';
 import type { Request, RequestHandler, Response } from 'express';
@@ -46,7 +47,7 @@ export function trpcHandler(opts: { deps: ApiDeps; logger: Logger; limiter: Limi
     const outcome = await identifyCaller({ deps, limiter }, req);
     identified.set(req, outcome);
     if (outcome.retryAfterSeconds !== undefined) return false;
-    let data: Buffer[];
+    let data: TextParts;
     try {
       data = await listEventsJson(outcome.ctx, call.input, 'api');
     } catch {
@@ -57,7 +58,7 @@ export function trpcHandler(opts: { deps: ApiDeps; logger: Logger; limiter: Limi
     res.setHeader('content-type', 'application/json');
     res.setHeader('vary', 'trpc-accept, accept');
     // The page's parts joined once, into what goes to the socket.
-    res.end(Buffer.concat([head, ...data, tail]));
+    res.end(joinUtf8([head, ...data, tail]));
     return true;
   }
 
@@ -77,8 +78,8 @@ export function trpcHandler(opts: { deps: ApiDeps; logger: Logger; limiter: Limi
 }
 
 /** tRPC's envelope of one answer, alone and as a batch of one. */
-const ENVELOPE = [Buffer.from('{"result":{"data":'), Buffer.from('}}')] as const;
-const BATCH_ENVELOPE = [Buffer.from('[{"result":{"data":'), Buffer.from('}}]')] as const;
+const ENVELOPE = ['{"result":{"data":', '}}'] as const;
+const BATCH_ENVELOPE = ['[{"result":{"data":', '}}]'] as const;
 
 interface ListCall {
   batch: boolean;

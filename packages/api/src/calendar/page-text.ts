@@ -1,4 +1,4 @@
-import type { JsonStyle } from '@calsync/calendar';
+import type { JsonStyle, TextParts } from '@calsync/calendar';
 import type { z } from 'zod';
 import type { Context } from '../context.ts';
 import { appRouter } from '../root.ts';
@@ -23,23 +23,23 @@ const createListPageCaller = createCallerFactory(listPageRouter);
 
 type ProcedureContext = Parameters<Parameters<typeof calendarProcedure.query>[0]>[0]['ctx'];
 
-async function pageText(ctx: ProcedureContext, input: z.output<typeof listEventsInput>, style: JsonStyle): Promise<Buffer[]> {
+async function pageText(ctx: ProcedureContext, input: z.output<typeof listEventsInput>, style: JsonStyle): Promise<TextParts> {
   const query = listEventsQuery(ctx.user, input);
   if (query.dealId !== undefined || query.contactId !== undefined) {
     // A deal's or contact's meetings: a rarer query of its own (listLinked), encoded here.
     const page = await ctx.deps.events.listEvents(ctx.scope, query);
-    return [Buffer.from(JSON.stringify(style === 'api' ? encodeEventPage(page) : toRestEventList(page)))];
+    return [JSON.stringify(style === 'api' ? encodeEventPage(page) : toRestEventList(page))];
   }
   const page = await ctx.deps.events.listEventsText(ctx.scope, query, style);
   return style === 'api' ? pageWireJson(page) : pageRestJson(page);
 }
 
 /**
- * The JSON (UTF-8, in parts to be joined once) of what calendar.listEvents answers for `input` (not yet validated: the
+ * The JSON (in parts, to be joined once by joinUtf8) of what calendar.listEvents answers for `input` (not yet validated: the
  * procedure's schema does that): in `api` style exactly the `data` tRPC sends (superjson's wire
  * form of the EventPage), in `rest` style the REST list answer. Fails as the procedure does.
  */
-export function listEventsJson(ctx: Context, input: unknown, style: JsonStyle): Promise<Buffer[]> {
+export function listEventsJson(ctx: Context, input: unknown, style: JsonStyle): Promise<TextParts> {
   const caller = createListPageCaller(ctx);
   // The input schema validates it; its static type is the client's.
   const args = input as z.input<typeof listEventsInput>;

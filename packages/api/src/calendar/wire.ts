@@ -1,4 +1,4 @@
-import { encodeCursor, entriesOf, EVENT_FIELDS, type EventDTO, type EventPage, type PageText } from '@calsync/calendar';
+import { encodeCursor, entriesOf, EVENT_FIELDS, type EventDTO, type EventPage, type PageText, type TextParts } from '@calsync/calendar';
 import type { SuperJSONResult } from 'superjson';
 import { DATE, isoString, type Annotation } from '../transformer.ts';
 
@@ -49,18 +49,18 @@ function datesOf(e: EventDTO): Record<string, Annotation> {
 }
 
 /**
- * The JSON of a listEvents page in superjson's wire format, UTF-8 in parts, from a page PostgreSQL wrote
+ * The JSON of a listEvents page in superjson's wire format, in parts (joinUtf8), from a page PostgreSQL wrote
  * (listWindowJson, `api` style): the same bytes as JSON.stringify(encodeEventPage(page)), without
  * ever holding the events as values.
  */
-export function pageWireJson(page: PageText): Buffer[] {
+export function pageWireJson(page: PageText): TextParts {
   const nextCursor = page.hasMore && page.last ? JSON.stringify(encodeCursor(page.last)) : 'null';
   const head = page.count > 0 ? `{"meta":{"values":{"items":${page.dates ?? '{}'}},"v":1},"json":{"items":` : '{"json":{"items":';
-  return [Buffer.from(head), ...page.items, Buffer.from(`,"nextCursor":${nextCursor}}}`)];
+  return [head, ...page.items, `,"nextCursor":${nextCursor}}}`];
 }
 
-/** The REST list answer's JSON, UTF-8 in parts, from a page PostgreSQL wrote (`rest` style). */
-export function pageRestJson(page: PageText): Buffer[] {
+/** The REST list answer's JSON, in parts (joinUtf8), from a page PostgreSQL wrote (`rest` style). */
+export function pageRestJson(page: PageText): TextParts {
   const nextCursor = page.hasMore && page.last ? JSON.stringify(encodeCursor(page.last)) : 'null';
-  return [Buffer.from('{"items":'), ...page.items, Buffer.from(`,"next_cursor":${nextCursor}}`)];
+  return ['{"items":', ...page.items, `,"next_cursor":${nextCursor}}`];
 }

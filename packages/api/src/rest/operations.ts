@@ -1,4 +1,4 @@
-import { entriesOf, EVENT_FIELDS, snakeCase, type EventDetail, type EventLinks, type FreeBusyAnswer, type SlotsAnswer, type TimeRange } from '@calsync/calendar';
+import { entriesOf, EVENT_FIELDS, joinUtf8, snakeCase, type EventDetail, type EventLinks, type FreeBusyAnswer, type SlotsAnswer, type TimeRange } from '@calsync/calendar';
 import { GoogleApiError } from '@calsync/google';
 import { getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
@@ -202,7 +202,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     async run(_caller, req, naming, ctx) {
       const input = naming.translate(req.query, 'query', queryValue(naming));
       // calendar.listEvents, its page written as JSON by PostgreSQL (see page-text.ts).
-      return { status: 200, body: undefined, json: Buffer.concat(await listEventsJson(ctx, input, 'rest')), headers: {} };
+      return { status: 200, body: undefined, json: joinUtf8(await listEventsJson(ctx, input, 'rest')), headers: {} };
     },
   },
   {
