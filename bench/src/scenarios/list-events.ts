@@ -5,6 +5,7 @@ import { info, result, type Result } from '../report.ts';
 import { middleWeek, seedEvents } from '../seed.ts';
 import type { BenchServer, BenchSystem } from '../system.ts';
 import { cpuMeter } from '../util/cpu.ts';
+import { startBareListServer } from '../util/bare-server.ts';
 import { explain, type Plan } from '../util/explain.ts';
 import { httpLoad, httpLoadAtRate, pooled, sqlLoad } from '../util/load.ts';
 import { measureHiccups } from '../util/hiccups.ts';
@@ -77,27 +78,45 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   const hiccups = await measureHiccups(sizes.hiccupSeconds);
 
   // Alternating rounds: both loads see the same machine (see pooled()).
+  // The floor: a bare Node HTTP server sending the same bytes from the same SQL through pg, and
+  // nothing else (see bare-list-server.ts). Checked to answer exactly what the service answers.
+  const bare = first.length === 1 && first[0]?.text !== undefined ? await startBareListServer({ databaseUrl: system.databaseUrl, statement: first[0], limit: PAGE, connections: CONNECTIONS }) : undefined;
   const roundSeconds = Math.ceil(sizes.listSeconds / sizes.listRounds);
-  log(`  tRPC over HTTP and raw SQL, ${CONNECTIONS} connections each: ${sizes.listRounds} alternating rounds of ${roundSeconds} s`);
-  await httpLoad({ url, headers, connections: CONNECTIONS, seconds: 1 });
   const httpRounds = [];
+  const bareRounds = [];
   const sqlRounds = [];
   // Where each side's CPU goes (server, PostgreSQL, this process: the load generator).
   const httpCpu = new CpuPerRequest();
+  const bareCpu = new CpuPerRequest();
   const sqlCpu = new CpuPerRequest();
-  const meter = () => cpuMeter({ serverPid: server.pid, sql: system.sql, databaseUrl: system.databaseUrl });
-  for (let round = 0; round < sizes.listRounds; round++) {
-    let m = await meter();
-    const h = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: roundSeconds });
-    httpCpu.add(await m.stop(), h.requests);
-    httpRounds.push(h);
-    m = await meter();
-    const s = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: roundSeconds });
-    sqlCpu.add(await m.stop(), s.requests);
-    sqlRounds.push(s);
+  try {
+    if (bare) await checkSameBody(url, headers, bare.url);
+    log(`  tRPC over HTTP, ${bare ? 'the bare Node floor, ' : ''}raw SQL, ${CONNECTIONS} connections each: ${sizes.listRounds} alternating rounds of ${roundSeconds} s`);
+    await httpLoad({ url, headers, connections: CONNECTIONS, seconds: 1 });
+    if (bare) await httpLoad({ url: bare.url, headers: {}, connections: CONNECTIONS, seconds: 1 });
+    const meter = (serverPid: number) => cpuMeter({ serverPid, sql: system.sql, databaseUrl: system.databaseUrl });
+    for (let round = 0; round < sizes.listRounds; round++) {
+      let m = await meter(server.pid);
+      const h = await httpLoad({ url, headers, connections: CONNECTIONS, seconds: roundSeconds });
+      httpCpu.add(await m.stop(), h.requests);
+      httpRounds.push(h);
+      if (bare) {
+        m = await meter(bare.pid);
+        const b = await httpLoad({ url: bare.url, headers: {}, connections: CONNECTIONS, seconds: roundSeconds });
+        bareCpu.add(await m.stop(), b.requests);
+        bareRounds.push(b);
+      }
+      m = await meter(server.pid);
+      const s = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: roundSeconds });
+      sqlCpu.add(await m.stop(), s.requests);
+      sqlRounds.push(s);
+    }
+  } finally {
+    await bare?.stop();
   }
   const http = pooled(httpRounds);
   const sql = pooled(sqlRounds);
+  const floor = bareRounds.length > 0 ? pooled(bareRounds) : undefined;
   // The same two at a steady rate (open loop): the latency of a service that is not queueing
   // behind itself, at the rate issue 16 names (half the saturated rate before it).
   const rate = RATE;
@@ -117,7 +136,7 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
     pgbenchSaturated = await pgbenchLoad({ pgbench, databaseUrl: system.databaseUrl, sql: sqlText, connections: CONNECTIONS, seconds: sizes.listSeconds });
     pgbenchAtRate = await pgbenchLoad({ pgbench, databaseUrl: system.databaseUrl, sql: sqlText, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
   }
-  for (const [name, r] of [['HTTP', http], ['SQL', sql], ['HTTP at rate', httpAtRate], ['SQL at rate', sqlAtRate]] as const) {
+  for (const [name, r] of [['HTTP', http], ['SQL', sql], ['HTTP at rate', httpAtRate], ['SQL at rate', sqlAtRate], ...(floor ? [['bare Node floor', floor] as const] : [])] as const) {
     if (r.failures > 0) throw new Error(`list load had failures: ${name} ${r.failures}`);
   }
 
@@ -149,7 +168,15 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
       sqlRequestsPerSecond: sql.requestsPerSecond,
     }),
     info('  tRPC / raw SQL requests per second', http.requestsPerSecond, `/ ${sql.requestsPerSecond}`),
+    ...(floor
+      ? [
+          info('  the floor: bare Node HTTP + pg, same SQL and bytes, no auth/limits/logging (req/s, p99)', floor.requestsPerSecond, `req/s, p99 ${floor.latency.p99} ms`, { ...floor }),
+          info('  throughput, the floor / raw SQL (what Node + pg allow here)', round((100 * floor.requestsPerSecond) / sql.requestsPerSecond, 1), '%'),
+          info('  throughput, tRPC / the floor', round((100 * http.requestsPerSecond) / floor.requestsPerSecond, 1), '%'),
+        ]
+      : []),
     cpuRow('  CPU ms per request, tRPC: server / PostgreSQL / load generator', httpCpu),
+    ...(floor ? [cpuRow('  CPU ms per request, the floor: server / PostgreSQL / load generator', bareCpu)] : []),
     cpuRow('  CPU ms per request, raw SQL: server / PostgreSQL / load generator', sqlCpu),
   ];
 }
@@ -178,6 +205,12 @@ async function explainAll(system: BenchSystem, statements: CapturedStatement[]):
   const plans: Plan[] = [];
   for (const s of statements) plans.push(await explain(system.sql, s.inlined));
   return plans;
+}
+
+/** The floor answers exactly what the service answers (else it would not be the same work). */
+async function checkSameBody(url: string, headers: Record<string, string>, bareUrl: string): Promise<void> {
+  const [service, floor] = await Promise.all([fetch(url, { headers }).then((r) => r.text()), fetch(bareUrl).then((r) => r.text())]);
+  if (service !== floor) throw new Error(`the bare list server's page differs from the service's (${floor.length} / ${service.length} chars)`);
 }
 
 /** One request before the load: a wrong URL or token would otherwise be measured as fast 4xx answers. */
