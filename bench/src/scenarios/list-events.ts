@@ -7,7 +7,7 @@ import type { BenchServer, BenchSystem } from '../system.ts';
 import { cpuMeter } from '../util/cpu.ts';
 import { startBareListServer } from '../util/bare-server.ts';
 import { explain, type Plan } from '../util/explain.ts';
-import { httpLoad, httpLoadAtRate, pooled, sqlLoad } from '../util/load.ts';
+import { httpLoad, httpLoadAtRate, pooled, sqlLoad, type LoadResult } from '../util/load.ts';
 import { measureHiccups } from '../util/hiccups.ts';
 import { findPgbench, pgbenchLoad } from '../util/pgbench.ts';
 import { round } from '../util/stats.ts';
@@ -89,6 +89,9 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
   const httpCpu = new CpuPerRequest();
   const bareCpu = new CpuPerRequest();
   const sqlCpu = new CpuPerRequest();
+  let httpAtRate: LoadResult;
+  let floorAtRate: LoadResult | undefined;
+  let sqlAtRate: LoadResult;
   try {
     if (bare) await checkSameBody(url, headers, bare.url);
     log(`  tRPC over HTTP, ${bare ? 'the bare Node floor, ' : ''}raw SQL, ${CONNECTIONS} connections each: ${sizes.listRounds} alternating rounds of ${roundSeconds} s`);
@@ -111,18 +114,19 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
       sqlCpu.add(await m.stop(), s.requests);
       sqlRounds.push(s);
     }
+    // The same at a steady rate (open loop): the latency of a service that is not queueing
+    // behind itself, at the rate issue 16 names (half the saturated rate before it).
+    log(`  tRPC over HTTP, ${bare ? 'the floor, ' : ''}raw SQL at ${RATE} requests/s: ${sizes.listSeconds} s each`);
+    httpAtRate = summaryOf(await httpLoadAtRate({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: RATE }));
+    if (bare) floorAtRate = summaryOf(await httpLoadAtRate({ url: bare.url, headers: {}, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: RATE }));
+    sqlAtRate = summaryOf(await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: RATE }));
   } finally {
     await bare?.stop();
   }
   const http = pooled(httpRounds);
   const sql = pooled(sqlRounds);
   const floor = bareRounds.length > 0 ? pooled(bareRounds) : undefined;
-  // The same two at a steady rate (open loop): the latency of a service that is not queueing
-  // behind itself, at the rate issue 16 names (half the saturated rate before it).
   const rate = RATE;
-  log(`  tRPC over HTTP and raw SQL at ${rate} requests/s: ${sizes.listSeconds} s each`);
-  const { samples: _h, ...httpAtRate } = await httpLoadAtRate({ url, headers, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
-  const { samples: _s, ...sqlAtRate } = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
   // The same SQL once more from pgbench (C, no garbage collector), when it is installed,
   // saturated and at the rate: what PostgreSQL and the machine do without any JavaScript in the
   // way. At a rate, pgbench's own tail is long here: a 235 kB answer on a loopback connection
@@ -154,6 +158,7 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
         ]
       : []),
     result(`listEvents p99 (tRPC over HTTP, ${rate} req/s)`, httpAtRate.latency.p99, 'ms', { op: '<=', value: rateBound }, { ratePerSecond: rate, http: httpAtRate, sql: sqlAtRate, pgbench: pgbenchAtRate ?? null, bound: '10 ms or 1.5x pgbench at the rate' }),
+    ...(floorAtRate ? [info(`  the floor (bare Node HTTP + pg), p99 (${rate} req/s)`, floorAtRate.latency.p99, 'ms', { ...floorAtRate })] : []),
     info(`  same SQL via pg, p99 (${rate} req/s)`, sqlAtRate.latency.p99, 'ms'),
     ...(pgbenchAtRate ? [info(`  same SQL via pgbench (C), p99 (${rate} req/s)`, pgbenchAtRate.latency.p99, 'ms', { ...pgbenchAtRate })] : []),
     info('  machine: a busy thread stalled > 5 ms (idle VM)', hiccups.over5msPerS, `/s, max ${hiccups.maxMs} ms`, { ...hiccups }),
@@ -179,6 +184,11 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
     ...(floor ? [cpuRow('  CPU ms per request, the floor: server / PostgreSQL / load generator', bareCpu)] : []),
     cpuRow('  CPU ms per request, raw SQL: server / PostgreSQL / load generator', sqlCpu),
   ];
+}
+
+/** A load's result without its samples (every latency): the report keeps the summary. */
+function summaryOf<T extends LoadResult>({ samples: _samples, ...summary }: T): Omit<T, 'samples'> {
+  return summary;
 }
 
 function cpuRow(metric: string, cpu: CpuPerRequest): Result {
