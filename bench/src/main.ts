@@ -21,7 +21,8 @@ Measures the hot paths against real PostgreSQL (DATABASE_URL's server, else an e
 fresh database, dropped at the end), the Google emulator over HTTP and the real server process.
 Prints a table and writes bench/results/<mode>-<date>.json and bench/results/latest-<mode>.json.
   --quick        CI sizes (100k listed rows, 20k synced events, 20 samples)
-  --only list    only the first server: idle RSS, Google calls per operation, listEvents, findSlots
+  --only list    only the first server: idle RSS, Google calls per operation, listEvents (against
+                 raw SQL, pgbench and a bare Node floor), findSlots
   --only sync    only the second server: full and incremental sync, webhook to visible, storm;
                  then a calendar of weekly series (200, quick 20): full sync, listEvents vs one-off
   --only calendars
