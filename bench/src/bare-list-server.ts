@@ -4,10 +4,11 @@
  * and joined into the same bytes the service sends (tRPC's envelope, superjson's annotations,
  * the cursor), and nothing else: no authentication, rate limit, input, logging, metrics or
  * framework. What it costs per request is what Node's HTTP and pg cost; the service can only be
- * slower. Started by startBareListServer (util/bare-server.ts) with the statement on stdin.
+ * slower. Started by startBareListServer (util/bare-server.ts) with its setup as the first line on
+ * stdin; it exits when stdin ends (the bench stopped it, or went away).
  */
 import http from 'node:http';
-import { text } from 'node:stream/consumers';
+import { createInterface } from 'node:readline';
 import { DATE_ANNOTATIONS, encodeCursor, joinUtf8, type TextParts } from '@calsync/calendar';
 import pg from 'pg';
 
@@ -20,7 +21,10 @@ interface Setup {
   connections: number;
 }
 
-const setup = JSON.parse(await text(process.stdin)) as Setup;
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const first = await lines.next();
+if (first.done === true) process.exit(1);
+const setup = JSON.parse(first.value) as Setup;
 const pool = new pg.Pool({ connectionString: setup.databaseUrl, max: setup.connections });
 const statement = { name: 'bare_list', text: setup.text, values: setup.values, rowMode: 'array' as const };
 
@@ -46,7 +50,8 @@ async function page(): Promise<Buffer> {
 const server = http.createServer((_req, res) => {
   page().then(
     (body) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      // As the service answers: the length known, not chunked.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
     },
     (err: unknown) => {
@@ -54,13 +59,19 @@ const server = http.createServer((_req, res) => {
     },
   );
 });
-server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0}\n`);
 });
-process.on('SIGTERM', () => {
+let exiting = false;
+function exit(): void {
+  if (exiting) return;
+  exiting = true;
   server.close();
   server.closeAllConnections();
-  void pool.end().then(() => process.exit(0));
-});
+  void pool.end().finally(() => process.exit(0));
+}
+process.on('SIGTERM', exit);
+// The bench closes stdin to stop it, and so does the bench's end, however it ends.
+process.stdin.on('end', exit);
+process.stdin.on('close', exit);

@@ -111,7 +111,7 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
       }
       m = await meter(server.pid);
       const s = await sqlLoad({ databaseUrl: system.databaseUrl, statements: first, connections: CONNECTIONS, seconds: roundSeconds });
-      sqlCpu.add(await m.stop(), s.requests);
+      sqlCpu.add(await m.stop(), s.requests + s.warmupRequests);
       sqlRounds.push(s);
     }
     // The same at a steady rate (open loop): the latency of a service that is not queueing
@@ -140,7 +140,8 @@ export async function listEventsScenario(system: BenchSystem, server: BenchServe
     pgbenchSaturated = await pgbenchLoad({ pgbench, databaseUrl: system.databaseUrl, sql: sqlText, connections: CONNECTIONS, seconds: sizes.listSeconds });
     pgbenchAtRate = await pgbenchLoad({ pgbench, databaseUrl: system.databaseUrl, sql: sqlText, connections: CONNECTIONS, seconds: sizes.listSeconds, ratePerSecond: rate });
   }
-  for (const [name, r] of [['HTTP', http], ['SQL', sql], ['HTTP at rate', httpAtRate], ['SQL at rate', sqlAtRate], ...(floor ? [['bare Node floor', floor] as const] : [])] as const) {
+  const floorLoads = [...(floor ? [['the floor', floor] as const] : []), ...(floorAtRate ? [['the floor at rate', floorAtRate] as const] : [])];
+  for (const [name, r] of [['HTTP', http], ['SQL', sql], ['HTTP at rate', httpAtRate], ['SQL at rate', sqlAtRate], ...floorLoads] as const) {
     if (r.failures > 0) throw new Error(`list load had failures: ${name} ${r.failures}`);
   }
 
@@ -219,8 +220,11 @@ async function explainAll(system: BenchSystem, statements: CapturedStatement[]):
 
 /** The floor answers exactly what the service answers (else it would not be the same work). */
 async function checkSameBody(url: string, headers: Record<string, string>, bareUrl: string): Promise<void> {
-  const [service, floor] = await Promise.all([fetch(url, { headers }).then((r) => r.text()), fetch(bareUrl).then((r) => r.text())]);
-  if (service !== floor) throw new Error(`the bare list server's page differs from the service's (${floor.length} / ${service.length} chars)`);
+  const answer = async (res: Response) => ({ status: res.status, length: res.headers.get('content-length'), body: Buffer.from(await res.arrayBuffer()) });
+  const [service, floor] = await Promise.all([fetch(url, { headers }).then(answer), fetch(bareUrl).then(answer)]);
+  if (service.status !== 200 || floor.status !== 200 || service.length !== floor.length || !service.body.equals(floor.body)) {
+    throw new Error(`the bare list server's answer differs from the service's: ${floor.status} / ${service.status}, ${floor.body.length} / ${service.body.length} bytes (content-length ${floor.length} / ${service.length})`);
+  }
 }
 
 /** One request before the load: a wrong URL or token would otherwise be measured as fast 4xx answers. */

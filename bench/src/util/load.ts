@@ -80,7 +80,13 @@ export async function httpLoadAtRate(opts: { url: string; headers: Record<string
  * steady overall rate (as httpLoadAtRate), each statement prepared once per connection (named),
  * rows parsed by pg as the server's driver does.
  */
-export async function sqlLoad(opts: { databaseUrl: string; statements: CapturedStatement[]; connections: number; seconds: number; ratePerSecond?: number }): Promise<LoadResult & { prepared: boolean }> {
+export async function sqlLoad(opts: {
+  databaseUrl: string;
+  statements: CapturedStatement[];
+  connections: number;
+  seconds: number;
+  ratePerSecond?: number;
+}): Promise<LoadResult & { prepared: boolean; warmupRequests: number }> {
   const clients = await Promise.all(
     Array.from({ length: opts.connections }, async () => {
       const c = new pg.Client({ connectionString: opts.databaseUrl });
@@ -96,9 +102,10 @@ export async function sqlLoad(opts: { databaseUrl: string; statements: CapturedS
     for (const q of queries) await c.query(q);
   });
   try {
-    // Warm: prepared plans cached, buffers hot, as for the HTTP run's warm-up.
-    await runLoad(senders, 1, opts.ratePerSecond);
-    return { ...(await runLoad(senders, opts.seconds, opts.ratePerSecond)), prepared };
+    // Warm: prepared plans cached, buffers hot, as for the HTTP run's warm-up. Its requests are
+    // reported apart: a CPU meter around the whole call saw them too.
+    const warmup = await runLoad(senders, 1, opts.ratePerSecond);
+    return { ...(await runLoad(senders, opts.seconds, opts.ratePerSecond)), prepared, warmupRequests: warmup.requests };
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
