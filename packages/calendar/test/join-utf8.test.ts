@@ -13,9 +13,18 @@ describe('joinUtf8 (a list page in parts, joined once)', () => {
     );
     fc.assert(
       fc.property(fc.array(part, { maxLength: 40 }), (parts) => {
-        expect(joinUtf8(parts).equals(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))))).toBe(true);
+        expect(joinUtf8(parts)).toEqual(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('joins a page-sized answer (past the shared pool of small Buffers) exactly', () => {
+    const row = `{"summary":"Réunion 🗓 \\"Q3\\"","description":${JSON.stringify('x'.repeat(800))}}`;
+    const parts = ['{"items":[', ...Array.from({ length: 250 }, (_, i) => (i === 0 ? row : `,${row}`)), ']}'];
+    const joined = joinUtf8(parts);
+    expect(joined.length).toBeGreaterThan(200_000);
+    expect(joined).toEqual(Buffer.from(parts.join('')));
+    expect((JSON.parse(joined.toString()) as { items: unknown[] }).items).toHaveLength(250);
   });
 });

@@ -285,12 +285,16 @@ export function listWindowQuery(q: WindowQuery, select: string = EVENT_COLUMNS, 
   shapes.set(project, texts);
   const slot = q.after ? 1 : 0;
   // The same text object for every page of a shape: the prepared statements' lookup hashes an
-  // 11 kB text once, not on every page (~2 % of a page's server CPU when it was built anew).
+  // 11 kB text once, not on every page (~2 % of a page's server CPU when it was joined anew).
+  // overlapTiers' text depends only on `select` and the keyset clause, both part of the key.
   const sql = (texts[slot] ??= `select ${project} from (${parts.join(' union all ')}) page order by start_time, id limit ?`);
   return { sql, params: [...params, q.limit] };
 }
 
-/** listWindowQuery's texts by select, then projection: [first page, later pages]. A few shapes in all. */
+/**
+ * listWindowQuery's texts by select, then projection: [first page, later pages]. A few shapes in
+ * all: its callers pass constants of this module (or the default), never text made per request.
+ */
 const LIST_SQL = new Map<string, Map<string, [first?: string, later?: string]>>();
 
 /**
