@@ -1,4 +1,4 @@
-import type { EntityManager } from '@calsync/db';
+import { queryPrepared, type EntityManager } from '@calsync/db';
 import { overlapTiers } from '../event/store.ts';
 import type { Interval } from './slots.ts';
 
@@ -17,7 +17,10 @@ export async function busyTimes(em: EntityManager, q: { calendarIds: readonly st
   // The calendars as literal values (at most 50): the planner then estimates each from its own
   // statistics. Behind a subquery it assumed a share of the whole table (one calendar of 1M rows
   // beside them), costed the plan past JIT's and parallel query's thresholds, and each call paid
-  // 50-100 ms of JIT compilation and worker start for 0.5 ms of index scans.
+  // 50-100 ms of JIT compilation and worker start for 0.5 ms of index scans. Prepared (one
+  // statement per number of calendars): planning was half of PostgreSQL's 1.1 ms per call, and
+  // the generic plan it settles on is the same index range scans (cost ~250 for 5 calendars, far
+  // below JIT's threshold); a findSlots round trip 1.59 -> 0.83 ms.
   const { parts, params } = overlapTiers({
     select: 'calendar_id, start_time, end_time, all_day',
     where: `calendar_id in (${q.calendarIds.map(() => '?').join(', ')}) and transparency = 'opaque' and self_response_status is distinct from 'declined'`,
@@ -25,7 +28,8 @@ export async function busyTimes(em: EntityManager, q: { calendarIds: readonly st
     timeMin: new Date(q.timeMin.getTime() - DAY_MS),
     timeMax: new Date(q.timeMax.getTime() + DAY_MS),
   });
-  const rows = await em.execute<Array<{ calendar_id: string; start: Date | string; end: Date | string }>>(
+  const rows = await queryPrepared<{ calendar_id: string; start: Date | string; end: Date | string }>(
+    em,
     `with candidates as (${parts.join(' union all ')}),
      placed as (
        select calendar_id,
@@ -44,7 +48,8 @@ export async function busyTimes(em: EntityManager, q: { calendarIds: readonly st
 
 /** Connected calendars by the user (Google account) they belong to: the calendar id or the delegation subject. */
 export async function calendarsOfUsers(em: EntityManager, users: readonly string[]): Promise<Map<string, string>> {
-  const rows = await em.execute<Array<{ calendar_id: string; subject: string | null }>>(
+  const rows = await queryPrepared<{ calendar_id: string; subject: string | null }>(
+    em,
     `select calendar_id, subject from connected_calendars
      where state <> 'disconnected' and (calendar_id in (select jsonb_array_elements_text(?::jsonb)) or lower(subject) in (select jsonb_array_elements_text(?::jsonb)))`,
     [JSON.stringify(users), JSON.stringify(users)],
