@@ -77,8 +77,8 @@ export function trpcHandler(opts: { deps: ApiDeps; logger: Logger; limiter: Limi
   };
 }
 
-/** tRPC's envelope of one answer, alone and as a batch of one. */
-const ENVELOPE = ['{"result":{"data":', '}}'] as const;
+/** tRPC's envelope of one answer, alone and as a batch of one (the bench's floor sends the first too). */
+export const ENVELOPE = ['{"result":{"data":', '}}'] as const;
 const BATCH_ENVELOPE = ['[{"result":{"data":', '}}]'] as const;
 
 interface ListCall {

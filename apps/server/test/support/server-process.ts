@@ -18,6 +18,11 @@ export interface ServerProcessOptions {
   /** Runs the server with --cpu-prof, writing its profile here when it exits (the bench's --profile). */
   cpuProfileDir?: string | undefined;
   startTimeoutMs?: number;
+  /**
+   * Another entry run with the start script's flags and settings instead of the server's (the
+   * bench's floor); it must log the same listening line, with its `url`.
+   */
+  entry?: string;
 }
 
 /** What main.ts logs once startApp has resolved: the server is listening and ready. */
@@ -42,7 +47,9 @@ export async function startServerProcess(env: Record<string, string>, opts: Serv
   const startTimeoutMs = opts.startTimeoutMs ?? 30_000;
   // --cpu-prof writes the profile when the process exits normally (SIGTERM: the server exits 0).
   const profile = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, ...startCommandArgs()], { cwd: SERVER_DIR, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = startCommandArgs();
+  if (opts.entry !== undefined) args.splice(-1, 1, opts.entry);
+  const child = spawn(process.execPath, [...profile, ...args], { cwd: SERVER_DIR, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
 
   // The tail is kept as chunks: at a few hundred request lines a second (the bench), copying a
   // 20 KB string per line took CPU from the load being measured.

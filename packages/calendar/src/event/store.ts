@@ -228,7 +228,7 @@ function restKey(key: string): string {
 }
 
 /** A page row: the event's JSON and its date mask. */
-type JsonRow = [json: string, dates: number];
+export type JsonRow = [json: string, dates: number];
 
 /**
  * The same page as listWindow (same query, order, keyset and overlap bound) as JSON written by
@@ -245,8 +245,15 @@ type JsonRow = [json: string, dates: number];
 export async function listWindowJson(em: EntityManager, q: WindowQuery, style: JsonStyle): Promise<PageText> {
   // Not the id and start as text too: they made PostgreSQL's part of the page 1.9 ms instead of 1.0 (pgbench).
   const { sql, params } = listWindowQuery({ ...q, limit: q.limit + 1 }, PAGE_SELECT, 'json, dates');
-  const rows = await queryPrepared<JsonRow>(em, sql, params, { rowMode: 'array' });
-  const count = Math.min(rows.length, q.limit);
+  return pageTextOf(await queryPrepared<JsonRow>(em, sql, params, { rowMode: 'array' }), q.limit, style);
+}
+
+/**
+ * A page of `limit` events from the rows of listWindowJson's statement (which reads one more, to
+ * know whether another page exists): the rows' texts in parts, their annotations, the position.
+ */
+export function pageTextOf(rows: readonly JsonRow[], limit: number, style: JsonStyle): PageText {
+  const count = Math.min(rows.length, limit);
   const chunks: TextParts = ['['];
   let dates = '{';
   for (let i = 0; i < count; i++) {
@@ -261,7 +268,7 @@ export async function listWindowJson(em: EntityManager, q: WindowQuery, style: J
     items: chunks,
     dates: style === 'api' ? `${dates}}` : null,
     count,
-    hasMore: rows.length > q.limit,
+    hasMore: rows.length > limit,
     last: lastRow ? positionOf(lastRow[0]) : null,
   };
 }
@@ -279,10 +286,10 @@ export function listWindowQuery(q: WindowQuery, select: string = EVENT_COLUMNS, 
   const keyset = q.after ? 'and (start_time, id) > (?::timestamptz, ?::uuid)' : '';
   const keysetParams = q.after ? [q.after.startTime, q.after.id] : [];
   const { parts, params } = overlapTiers({ select, where: 'calendar_id = ?', whereParams: [q.calendarId], timeMin: q.timeMin, timeMax: q.timeMax, rest: keyset, restParams: keysetParams, limit: q.limit });
-  const shapes = LIST_SQL.get(select) ?? new Map<string, [first?: string, later?: string]>();
-  LIST_SQL.set(select, shapes);
-  const texts = shapes.get(project) ?? [];
-  shapes.set(project, texts);
+  let shapes = LIST_SQL.get(select);
+  if (shapes === undefined) LIST_SQL.set(select, (shapes = new Map()));
+  let texts = shapes.get(project);
+  if (texts === undefined) shapes.set(project, (texts = []));
   const slot = q.after ? 1 : 0;
   // The same text object for every page of a shape: the prepared statements' lookup hashes an
   // 11 kB text once, not on every page (~2 % of a page's server CPU when it was joined anew).
